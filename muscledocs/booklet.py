@@ -1,0 +1,198 @@
+"""Saddle-stitch booklet imposition: put half-size handout pages two-up on full sheets.
+
+`impose_booklet(pdf, "a4")` takes a PDF of A5 portrait pages and returns A4 landscape
+sheet sides; `impose_booklet(pdf, "letter")` takes half-letter portrait pages
+(5.5 x 8.5 in) and returns US Letter landscape sheet sides. The page count is padded
+with blank pages at the end to a multiple of four, because every folded sheet carries
+four pages.
+
+How to print the result:
+
+1. Print double-sided (duplex) and choose "flip on short edge" (some dialogs call it
+   "short-edge binding" or "tumble"). Flipping on the long edge prints every back
+   side upside down. The file asks viewers for this via /ViewerPreferences, but not
+   every print dialog honours that, so check it.
+2. Print at actual size (100 %, no "fit to page"): the pages must meet exactly at the
+   middle of the sheet.
+3. Keep the printed sheets in order, stacked so the sheet with page 1 on it is on the
+   outside once folded; fold the stack in half along the middle (parallel to the short
+   edges) and staple twice through the fold.
+
+Reading the folded booklet then gives the pages in order: the outside of the first
+sheet carries the last page (back cover) on the left and page 1 (front cover) on the
+right.
+
+The pages are placed with pypdf transformations of the original content streams, so
+the text stays vector and extractable; links and other annotations are dropped, since
+a printed booklet cannot use them and their targets would not survive imposition.
+"""
+
+from __future__ import annotations
+
+import io
+
+from pypdf import PageObject, PdfReader, PdfWriter, Transformation
+from pypdf.generic import NameObject, RectangleObject, TextStringObject
+
+_PT_PER_MM = 72 / 25.4
+
+# sheet name -> (input page width, height) portrait, (output sheet width, height) landscape.
+# A4 is 297 x 210 mm and A5 is 148 x 210 mm (not 148.5), so on A4 two A5 pages leave a
+# 1 mm strip; the pages are set against the fold and the strip goes to the outer edges.
+SHEETS: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {
+    "a4": ((148 * _PT_PER_MM, 210 * _PT_PER_MM), (297 * _PT_PER_MM, 210 * _PT_PER_MM)),
+    "letter": ((5.5 * 72, 8.5 * 72), (11 * 72, 8.5 * 72)),
+}
+
+# How far (in pt) an input page may be off the expected size: renderers round page boxes.
+SIZE_TOLERANCE_PT = 1.0
+
+_COPIED_INFO_KEYS = ("/Title", "/Author", "/Subject")
+
+
+def page_order(n_pages: int) -> list[tuple[int | None, int | None]]:
+    """Return (left, right) 0-based page indexes for each sheet side, in print order.
+
+    The count is padded to a multiple of four; a padding blank (an index at or past
+    `n_pages`) is given as None. For the padded count n, side k shows
+    (n-1-k, k) when k is even (the outside of a sheet) and (k, n-1-k) when k is odd
+    (the inside), which is the standard saddle-stitch order for duplex printing
+    flipped on the short edge.
+    """
+    if isinstance(n_pages, bool) or not isinstance(n_pages, int):
+        raise TypeError(f"n_pages must be an int, not {type(n_pages).__name__}")
+    if n_pages < 0:
+        raise ValueError(f"n_pages must not be negative, got {n_pages}")
+    n = -(-n_pages // 4) * 4  # round up: a folded sheet always holds four pages
+
+    def real(index: int) -> int | None:
+        return index if index < n_pages else None
+
+    sides: list[tuple[int | None, int | None]] = []
+    for k in range(n // 2):
+        if k % 2 == 0:
+            sides.append((real(n - 1 - k), real(k)))
+        else:
+            sides.append((real(k), real(n - 1 - k)))
+    return sides
+
+
+def impose_booklet(pages_pdf: bytes, sheet: str) -> bytes:
+    """Impose `pages_pdf` (A5 or half-letter portrait pages) as a saddle-stitch booklet.
+
+    `sheet` is "a4" (input pages A5 portrait, output A4 landscape) or "letter"
+    (input pages 5.5 x 8.5 in portrait, output US Letter landscape). Returns the bytes
+    of a PDF with two input pages side by side on every page, one page per sheet side,
+    in the order of `page_order`. The same input always gives the same bytes.
+
+    Raises ValueError for an unknown sheet name, an empty document, or an input page
+    whose size differs from the expected one by more than SIZE_TOLERANCE_PT.
+    """
+    if sheet not in SHEETS:
+        raise ValueError(f"unknown sheet {sheet!r}; expected one of {', '.join(sorted(SHEETS))}")
+    (page_w, page_h), (sheet_w, sheet_h) = SHEETS[sheet]
+
+    reader = PdfReader(io.BytesIO(pages_pdf))
+    pages = list(reader.pages)
+    if not pages:
+        raise ValueError("the input PDF has no pages")
+
+    placements = [
+        _prepare_page(page, number, sheet, page_w, page_h)
+        for number, page in enumerate(pages, start=1)
+    ]
+
+    writer = PdfWriter()
+    # /ViewerPreferences /Duplex and /PrintScaling need PDF 1.7 / 1.6.
+    writer.pdf_header = "%PDF-1.7"
+    # pypdf only writes a (random) /ID when encrypting, and adds no dates, so the output is
+    # reproducible. Nothing here may use the clock or randomness.
+
+    for left, right in page_order(len(pages)):
+        side = PageObject.create_blank_page(None, sheet_w, sheet_h)
+        for index, on_left in ((left, True), (right, False)):
+            if index is None:
+                continue  # padding blank: nothing to draw
+            upright, left_edge, bottom_edge, width, height = placements[index]
+            # Pages meet at the fold (the middle of the sheet), centred vertically; the
+            # page is turned upright, then its trim box's lower-left corner is moved there.
+            x = sheet_w / 2 - width if on_left else sheet_w / 2
+            y = (sheet_h - height) / 2
+            move = upright.translate(x - left_edge, y - bottom_edge)
+            side.merge_transformed_page(pages[index], move)
+        # Merging off-writer leaves an empty /Annots array; annotations are dropped anyway.
+        if "/Annots" in side:
+            del side[NameObject("/Annots")]
+        added = writer.add_page(side)
+        added.compress_content_streams()  # the merged streams come out uncompressed
+
+    _copy_metadata(reader, writer)
+    preferences = writer.create_viewer_preferences()
+    # Hints for the print dialog: booklets need short-edge duplex at actual size.
+    preferences.duplex = "/DuplexFlipShortEdge"
+    preferences.print_scaling = "/None"
+
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+# /Rotate (clockwise, as displayed) -> the matrix that turns the content the same way.
+# Exact entries rather than Transformation().rotate(), which leaves 6e-17 residues.
+_ROTATIONS = {
+    0: (1, 0, 0, 1, 0, 0),
+    90: (0, -1, 1, 0, 0, 0),
+    180: (-1, 0, 0, -1, 0, 0),
+    270: (0, 1, -1, 0, 0, 0),
+}
+
+
+def _prepare_page(
+    page: PageObject, number: int, sheet: str, page_w: float, page_h: float
+) -> tuple[Transformation, float, float, float, float]:
+    """Check one input page's size and get it ready for merging (in place).
+
+    Returns the transformation that shows the page upright (as a viewer displays it) and
+    the lower-left corner, width and height of its trim box after that transformation.
+    """
+    rotation = page.rotation % 360
+    if rotation not in _ROTATIONS:
+        raise ValueError(f"page {number} has an invalid /Rotate of {page.rotation}")
+    # /Rotate is folded into the merge transformation: pypdf 7 cannot rewrite the content
+    # of a page that still belongs to the reader (transfer_rotation_to_content fails).
+    upright = Transformation(_ROTATIONS[rotation])
+    # The trim box is the finished page (it equals the media box unless the renderer
+    # added bleed); anything outside it must not spill onto the neighbouring page.
+    trim = RectangleObject(page.trimbox)
+    corners = [
+        upright.apply_on((float(x), float(y)))
+        for x in (trim.left, trim.right)
+        for y in (trim.bottom, trim.top)
+    ]
+    left = min(x for x, _ in corners)
+    bottom = min(y for _, y in corners)
+    width = max(x for x, _ in corners) - left
+    height = max(y for _, y in corners) - bottom
+    if abs(width - page_w) > SIZE_TOLERANCE_PT or abs(height - page_h) > SIZE_TOLERANCE_PT:
+        raise ValueError(
+            f"page {number} is {width:.2f} x {height:.2f} pt; sheet {sheet!r} needs "
+            f"{page_w:.2f} x {page_h:.2f} pt portrait pages (tolerance {SIZE_TOLERANCE_PT} pt)"
+        )
+    # Merging clips the page to its crop box: make that the trim box.
+    page.cropbox = trim
+    # Links point at positions (and pages) of the unimposed document; drop them.
+    if "/Annots" in page:
+        del page[NameObject("/Annots")]
+    return upright, left, bottom, width, height
+
+
+def _copy_metadata(reader: PdfReader, writer: PdfWriter) -> None:
+    """Carry the document title, author, subject and language over to the booklet."""
+    info = reader.metadata or {}
+    copied = {key: str(info[key]) for key in _COPIED_INFO_KEYS if info.get(key)}
+    if copied:
+        writer.add_metadata(copied)
+    lang = reader.trailer["/Root"].get("/Lang")
+    if lang:
+        # /Lang lives in the catalog, not in /Info; screen readers and hyphenation use it.
+        writer.root_object[NameObject("/Lang")] = TextStringObject(str(lang))

@@ -1,0 +1,228 @@
+"""The pipeline, top to bottom: load and validate -> Book -> plan outputs -> render what the
+cache lacks (in parallel worker processes) -> write every output atomically.
+
+Nothing is written to the output folder until every output has rendered, so an error leaves the
+previous build untouched.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+
+from .artwork import book_figures
+from .cache import Cache, key_for
+from .model import Book, Edition
+from .pagemap import PageMap
+from .print_html import FONT_DIRS, PAPERS, handout_html, quick_reference_html
+from .templates import LAYOUTS
+from .validate import load_book
+from .writers import same_content, write_atomic
+
+KINDS = ("handout", "quick-reference", "booklet", "epub")
+BOOKLET_PAGE = {"a4": "a5", "letter": "half-letter"}
+QUICK_REFERENCE_SCALES = (1.0, 0.94, 0.88, 0.82, 0.76, 0.7)
+EPUB_NAME = "muscles-worked-when-running.epub"
+
+
+@dataclass(frozen=True)
+class Options:
+    project: Path
+    out: Path
+    kinds: tuple[str, ...] = KINDS
+    papers: tuple[str, ...] = ("a4", "letter")
+    edition: Edition = field(default_factory=Edition)
+    jobs: int = 0  # 0: one per core
+    keep_html: bool = False
+
+
+@dataclass(frozen=True)
+class RenderJob:
+    """Everything a worker needs: plain data, so it pickles to another process."""
+
+    name: str
+    kind: str
+    htmls: tuple[str, ...]  # candidates in order; the quick reference takes the first that fits
+    project: Path
+    first_body_anchor: str | None = None
+    sheet: str | None = None  # booklet: impose onto this sheet
+
+
+@dataclass
+class Output:
+    name: str
+    kind: str
+    key: str
+    job: RenderJob | None
+    data: bytes = b""
+    pages: int = 0
+    seconds: float | None = None  # None: came from the cache
+    info: dict = field(default_factory=dict)
+
+
+def run_job(job: RenderJob) -> tuple[bytes, dict]:
+    """Render one PDF output (runs in a worker process)."""
+    from .pdf import RenderFailed, render_pdf
+
+    allowed = (job.project.resolve(), LAYOUTS.resolve()) + FONT_DIRS
+    identifier = key_for(job.name, *job.htmls)[:32].encode()
+    for html in job.htmls:
+        rendered = render_pdf(html, job.name, job.project, allowed, job.first_body_anchor, identifier)
+        if job.kind != "quick-reference" or rendered.pages == 1:
+            break
+    else:
+        raise RenderFailed(job.name, ["the quick reference does not fit on one page even at the "
+                                      "smallest type size; shorten the summaries or key moves"])
+    data = rendered.pdf
+    if job.sheet:
+        from .booklet import impose_booklet
+
+        data = impose_booklet(data, job.sheet)
+    info = {"pages": rendered.pages, "page_anchors": rendered.page_anchors,
+            "front_pages": rendered.front_pages}
+    return data, info
+
+
+def plan(book: Book, options: Options, drawings: dict[str, str]) -> tuple[list[Output], Output]:
+    """Every PDF this build writes, plus the A4 handout the EPUB's page map comes from."""
+    project = options.project
+    first_anchor = book.chapters[0].id if book.chapters else None
+    html_cache: dict[str, str] = {}
+
+    def handout(paper: str) -> str:
+        if paper not in html_cache:
+            html_cache[paper] = handout_html(book, PAPERS[paper], project, drawings)
+        return html_cache[paper]
+
+    def output(name, kind, htmls, sheet=None) -> Output:
+        job = RenderJob(name, kind, tuple(htmls), project, first_anchor, sheet)
+        return Output(name, kind, key_for(kind, sheet or "", *htmls), job)
+
+    outputs = []
+    for paper in options.papers:
+        if "handout" in options.kinds:
+            outputs.append(output(f"handout-{paper}.pdf", "handout", [handout(paper)]))
+        if "quick-reference" in options.kinds:
+            htmls = [quick_reference_html(book, PAPERS[paper], s) for s in QUICK_REFERENCE_SCALES]
+            outputs.append(output(f"quick-reference-{paper}.pdf", "quick-reference", htmls))
+        if "booklet" in options.kinds:
+            outputs.append(output(f"booklet-{paper}.pdf", "booklet", [handout(BOOKLET_PAGE[paper])],
+                                  sheet=paper))
+    page_source = next((o for o in outputs if o.name == "handout-a4.pdf"), None)
+    if page_source is None:
+        page_source = output("handout-a4.pdf", "handout", [handout("a4")])
+    return outputs, page_source
+
+
+def build(options: Options, report=print) -> list[Output]:
+    """Build the requested outputs. Raises BuildError (sources) or RenderFailed (rendering)."""
+    started = time.perf_counter()
+    book = load_book(options.project, options.edition)
+    drawings = book_figures(book)
+    outputs, page_source = plan(book, options, drawings)
+    cache = Cache(options.project / "build" / ".cache")
+    wanted = list(outputs)
+    if "epub" in options.kinds and page_source not in outputs:
+        wanted.append(page_source)
+
+    missing = []
+    for out in wanted:
+        hit = cache.get(out.key)
+        if hit:
+            out.data, out.info = hit
+            out.pages = out.info.get("pages", 0)
+        else:
+            missing.append(out)
+    _render(missing, options.jobs, cache)
+
+    results = list(outputs)
+    if "epub" in options.kinds:
+        results.append(_epub(book, options, drawings, page_source, cache))
+
+    options.out.mkdir(parents=True, exist_ok=True)
+    for out in results:
+        target = options.out / out.name
+        if not same_content(target, out.data):
+            write_atomic(target, out.data)
+        if options.keep_html and out.job and out.kind == "handout":
+            write_atomic(target.with_suffix(".html"), out.job.htmls[0].encode("utf-8"))
+        report(_line(out, options.out))
+    report(f"done in {time.perf_counter() - started:.1f} s")
+    return results
+
+
+def _render(missing: list[Output], jobs: int, cache: Cache) -> None:
+    if not missing:
+        return
+    # Largest first, so two workers finish together.
+    missing.sort(key=lambda o: -sum(len(h) for h in o.job.htmls[:1]) * (2 if o.job.sheet else 1))
+    workers = min(jobs or os.cpu_count() or 1, len(missing))
+    if workers <= 1:
+        for out in missing:
+            _finish(out, *_timed(run_job, out.job), cache)
+        return
+    # Fork after loading only our light modules; each worker imports WeasyPrint for itself.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+        futures = [(out, pool.submit(_timed, run_job, out.job)) for out in missing]
+        for out, future in futures:
+            _finish(out, *future.result(), cache)
+
+
+def _timed(function, job):
+    start = time.perf_counter()
+    data, info = function(job)
+    return data, info, time.perf_counter() - start
+
+
+def _finish(out: Output, data: bytes, info: dict, seconds: float, cache: Cache) -> None:
+    out.data, out.info, out.pages, out.seconds = data, info, info["pages"], seconds
+    if out.kind == "booklet":
+        import io
+
+        from pypdf import PdfReader
+
+        out.info = dict(info, sheets=len(PdfReader(io.BytesIO(data)).pages))
+    cache.put(out.key, data, out.info)
+
+
+def _epub(book: Book, options: Options, drawings: dict[str, str], page_source: Output,
+          cache: Cache) -> Output:
+    from .epub import build_epub
+    from .figures import cover_png
+
+    start = time.perf_counter()
+    page_map = PageMap.from_anchors(page_source.info["page_anchors"], page_source.info["front_pages"])
+    modified = modified_time(book)
+    cover_key = key_for("cover", book.title, book.subtitle, *(c.title for c in book.groups))
+    cover = cache.get(cover_key)
+    if cover is None:
+        png = cover_png(book.title, book.subtitle, [c.title for c in book.groups])
+        cache.put(cover_key, png, {})
+    else:
+        png = cover[0]
+    data = build_epub(book, options.project, drawings, page_map, png, modified)
+    return Output(EPUB_NAME, "epub", "", None, data=data, pages=len(book.chapters),
+                  seconds=time.perf_counter() - start)
+
+
+def modified_time(book: Book) -> dt.datetime:
+    """SOURCE_DATE_EPOCH when set (reproducible-builds convention), else the book's date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).replace(tzinfo=None)
+    day = dt.date.fromisoformat(book.date)
+    return dt.datetime(day.year, day.month, day.day)
+
+
+def _line(out: Output, folder: Path) -> str:
+    unit = "documents" if out.kind == "epub" else "pages"
+    count = out.info.get("sheets", out.pages) if out.kind == "booklet" else out.pages
+    if out.kind == "booklet":
+        unit = "sheet sides"
+    timing = "cached" if out.seconds is None else f"{out.seconds:.1f} s"
+    return f"  {folder / out.name}  {count} {unit}  {timing}"

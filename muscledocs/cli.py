@@ -1,0 +1,135 @@
+"""Command line: parse arguments, run the build, turn every failure into a clear message.
+
+Exit status: 0 success, 1 errors in the sources (or a render), 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from pathlib import Path
+
+from .config import PAPER_NAMES, UsageError, read_edition_file, settle
+from .errors import BuildError
+
+TARGETS = {
+    "all": ("handout", "quick-reference", "booklet", "epub"),
+    "pdf": ("handout", "quick-reference", "booklet"),
+    "epub": ("epub",),
+    "handout": ("handout",),
+    "quick-reference": ("quick-reference",),
+    "booklet": ("booklet",),
+}
+DEFAULT_PROJECT = Path(__file__).resolve().parent.parent
+
+DESCRIPTION = """\
+Build the 'Muscles Worked When Running' handout and e-book from the Markdown chapters.
+
+Outputs (in build/ unless --out is given):
+  handout-a4.pdf, handout-letter.pdf                  the printed handout
+  quick-reference-a4.pdf, quick-reference-letter.pdf  one page, every group at a glance
+  booklet-a4.pdf, booklet-letter.pdf                  fold-and-staple booklet (print duplex,
+                                                      flip on the short edge, fold, staple)
+  muscles-worked-when-running.epub                    the e-book
+"""
+
+EPILOG = """\
+targets: all (default), pdf, epub, handout, quick-reference, booklet
+
+examples:
+  python make_docs.py                          build everything
+  python make_docs.py pdf --paper a4           only the A4 PDFs
+  python make_docs.py --only glutes,calves --clinic "Thursday Track Night" \\
+      --date 2026-12-03 --out build/thursday   a clinic edition with two groups
+  python make_docs.py --edition thursday.toml  the same, settings read from a TOML file
+  python make_docs.py --check                  validate the chapters, write nothing
+
+An edition file (TOML) may set: only = ["glutes", "calves"], clinic, date, coach, contact,
+paper = "a4" or ["a4", "letter"], out = "build/thursday". Flags override the file.
+
+exit status: 0 success, 1 errors in the sources, 2 usage errors.
+"""
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="make_docs.py", description=DESCRIPTION, epilog=EPILOG,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("targets", nargs="*", metavar="TARGET", help="what to build (see below)")
+    p.add_argument("--out", type=Path, help="output folder (created if missing; default: build/)")
+    p.add_argument("--paper", choices=PAPER_NAMES, help="only this paper size for the PDFs")
+    p.add_argument("--only", metavar="IDS", help="comma-separated group ids for a clinic edition")
+    p.add_argument("--clinic", help="clinic name for the cover")
+    p.add_argument("--date", help="clinic date for the cover")
+    p.add_argument("--coach", help="coach's name for the cover")
+    p.add_argument("--contact", help="contact line for the cover (email or phone)")
+    p.add_argument("--edition", type=Path, metavar="FILE", help="read clinic settings from a TOML file")
+    p.add_argument("--check", action="store_true", help="validate the sources and write nothing")
+    p.add_argument("--jobs", type=int, default=0, metavar="N",
+                   help="render N outputs at once (default: one per CPU core)")
+    p.add_argument("--keep-html", action="store_true",
+                   help="also write the print HTML each handout is rendered from")
+    p.add_argument("--project", type=Path, default=DEFAULT_PROJECT, help=argparse.SUPPRESS)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)  # exits 2 on an unknown option
+    try:
+        return run(args)
+    except UsageError as exc:
+        print(f"make_docs.py: error: {exc}", file=sys.stderr)
+        return 2
+    except BuildError as exc:
+        for error in exc.errors:
+            print(error, file=sys.stderr)
+        count = len(exc.errors)
+        print(f"{count} error{'s' if count != 1 else ''}; nothing was written.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; the previous outputs are unchanged.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a render problem or a bug: still no traceback for the user
+        from .pdf import RenderFailed
+
+        if isinstance(exc, RenderFailed):
+            for problem in exc.problems:
+                print(f"{exc.output}: {problem}", file=sys.stderr)
+            print("the render failed; nothing was written.", file=sys.stderr)
+            return 1
+        if os.environ.get("MUSCLEDOCS_DEBUG"):
+            traceback.print_exc()
+        print(f"make_docs.py: internal error: {type(exc).__name__}: {exc}\n"
+              "Nothing was written. Set MUSCLEDOCS_DEBUG=1 to see the details.", file=sys.stderr)
+        return 3
+
+
+def run(args: argparse.Namespace) -> int:
+    from .build import Options, build
+    from .model import Edition
+    from .validate import group_ids, load_book
+
+    if args.jobs < 0:
+        raise UsageError("--jobs must be 0 (one per core) or more")
+    kinds: list[str] = []
+    for target in args.targets or ["all"]:
+        if target not in TARGETS:
+            raise UsageError(f"unknown target '{target}'; choose from: {', '.join(TARGETS)}")
+        kinds += [k for k in TARGETS[target] if k not in kinds]
+
+    project = args.project.resolve()
+    file_data = read_edition_file(args.edition, project) if args.edition else {}
+    flags = {"only": args.only, "clinic": args.clinic, "date": args.date, "coach": args.coach,
+             "contact": args.contact, "paper": args.paper, "out": args.out}
+    settings = settle(file_data, flags, group_ids(project))
+    edition = Edition(only=settings.only, clinic=settings.clinic, date=settings.date,
+                      coach=settings.coach, contact=settings.contact)
+    if args.check:
+        book = load_book(project, edition)
+        print(f"{len(book.chapters)} chapters checked; no errors.")
+        return 0
+    out = (settings.out or project / "build").resolve()
+    build(Options(project=project, out=out, kinds=tuple(kinds), papers=settings.papers,
+                  edition=edition, jobs=args.jobs, keep_html=args.keep_html))
+    return 0

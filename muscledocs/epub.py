@@ -1,0 +1,212 @@
+"""Render the EPUB 3 from the Book model: our own XHTML, packaged by ebooklib, zipped reproducibly.
+
+The XHTML is rendered from templates and added as plain EpubItems (ebooklib's EpubHtml
+re-parses and mangles markup). Print page-break markers are placed where each page of the A4
+handout begins, using the anchors WeasyPrint reported for the actual render.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ebooklib import epub
+from lxml import etree
+
+from .model import Book
+from .pagemap import PageMap
+from .templates import read_layout, render
+
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+EPUB_NS = "http://www.idpf.org/2007/ops"
+EPUB_FILE = "muscles-worked-when-running.epub"
+# Elements a page-break marker can start; a row or list gets the marker in its first cell/item.
+MARKER_HOSTS = {"p", "h1", "h2", "h3", "li", "figure", "tr", "dt", "dd", "section", "table", "ul", "ol"}
+ACCESSIBILITY = [
+    ("schema:accessMode", "textual"),
+    ("schema:accessMode", "visual"),
+    ("schema:accessModeSufficient", "textual"),
+    ("schema:accessibilityFeature", "alternativeText"),
+    ("schema:accessibilityFeature", "structuralNavigation"),
+    ("schema:accessibilityFeature", "tableOfContents"),
+    ("schema:accessibilityFeature", "readingOrder"),
+    ("schema:accessibilityFeature", "displayTransformability"),
+    ("schema:accessibilityFeature", "printPageNumbers"),
+    ("schema:accessibilityFeature", "pageBreakMarkers"),
+    ("schema:accessibilityFeature", "pageNavigation"),
+    ("schema:accessibilityHazard", "none"),
+]
+SUMMARY = ("This e-book meets EPUB Accessibility 1.1 at WCAG 2.2 Level AA. Every figure has a text "
+           "alternative and a caption, and the muscle tables have header cells. Headings, landmarks "
+           "and a table of contents give structure, text reflows to the reader's font and size, and "
+           "page markers match the printed A4 handout.")
+
+
+@dataclass(frozen=True)
+class PageMarker:
+    document: str
+    marker: str
+    label: str
+
+
+def build_epub(book: Book, project: Path, drawings: dict[str, str], page_map: PageMap | None,
+               cover_png: bytes, modified: dt.datetime) -> bytes:
+    group_numbers = {ch.id: n for n, ch in enumerate(book.groups, start=1)}
+    documents: dict[str, etree._Element] = {}
+    for chapter in book.chapters:
+        xhtml = render("epub/chapter.xhtml.j2", book=book, chapter=chapter, epub=True,
+                       number=group_numbers.get(chapter.id, ""), url=_epub_url)
+        xhtml = re.sub(r'src="(figure:[^"]+|assets/[^"]+)"', lambda m: f'src="{_epub_url(m.group(1))}"', xhtml)
+        xhtml = re.sub(r'href="chapter:([^"#]+)', r'href="\1.xhtml', xhtml)
+        documents[chapter.id] = etree.fromstring(xhtml.encode("utf-8"))
+
+    markers = place_page_markers(documents, page_map) if page_map else []
+
+    ebook = epub.EpubBook()
+    ebook.set_identifier(book.identifier)
+    ebook.set_title(book.title)
+    ebook.set_language(book.language)
+    ebook.add_author(book.author)
+    ebook.add_metadata("DC", "publisher", book.publisher)
+    ebook.add_metadata("DC", "description", book.subtitle)
+    ebook.add_metadata("DC", "date", book.date)
+    for prop, value in ACCESSIBILITY:
+        ebook.add_metadata(None, "meta", value, {"property": prop})
+    ebook.add_metadata(None, "meta", SUMMARY, {"property": "schema:accessibilitySummary"})
+    ebook.add_metadata("DC", "source", f"{book.title}, A4 print handout")
+    ebook.add_metadata(None, "meta", f"{book.title}, A4 print handout",
+                       {"property": "a11y:pageBreakSource"})
+    ebook.add_metadata(None, "meta", "EPUB Accessibility 1.1 - WCAG 2.2 Level AA",
+                       {"property": "dcterms:conformsTo"})
+    ebook.add_metadata(None, "meta", book.publisher, {"property": "a11y:certifiedBy"})
+    ebook.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
+
+    ebook.add_item(epub.EpubItem(uid="css", file_name="styles/book.css", media_type="text/css",
+                                 content=read_layout("epub/book.css").encode("utf-8")))
+    cover_image = epub.EpubItem(uid="cover-image", file_name="images/cover.png", media_type="image/png",
+                                content=cover_png)
+    cover_image.properties = ["cover-image"]
+    ebook.add_item(cover_image)
+    for name, svg in sorted(drawings.items()):
+        ebook.add_item(epub.EpubItem(uid=f"img-{name}", file_name=f"images/{name}.svg",
+                                     media_type="image/svg+xml", content=svg.encode("utf-8")))
+    for asset in sorted({img.src for ch in book.chapters for img in ch.images if img.src.startswith("assets/")}):
+        ebook.add_item(epub.EpubItem(uid="asset-" + re.sub(r"[^A-Za-z0-9]", "-", asset),
+                                     file_name=asset, media_type=_media_type(asset),
+                                     content=(project / asset).read_bytes()))
+
+    cover_doc = epub.EpubItem(uid="cover", file_name="cover.xhtml", media_type="application/xhtml+xml",
+                              content=render("epub/cover.xhtml.j2", book=book,
+                                             alt=_cover_alt(book)).encode("utf-8"))
+    nav = epub.EpubItem(uid="nav", file_name="nav.xhtml", media_type="application/xhtml+xml",
+                        content=render("epub/nav.xhtml.j2", book=book, group_numbers=group_numbers,
+                                       pages=markers).encode("utf-8"))
+    nav.properties = ["nav"]
+    ebook.add_item(cover_doc)
+    ebook.add_item(nav)
+    chapter_items = []
+    for chapter in book.chapters:
+        item = epub.EpubItem(uid=f"ch-{chapter.id}", file_name=f"text/{chapter.id}.xhtml",
+                             media_type="application/xhtml+xml",
+                             content=_serialize(documents[chapter.id]))
+        ebook.add_item(item)
+        chapter_items.append(item)
+    ebook.add_item(epub.EpubNcx())
+    ebook.toc = [epub.Link(f"text/{ch.id}.xhtml", ch.title, f"toc-{ch.id}") for ch in book.chapters]
+    ebook.spine = [cover_doc, nav] + chapter_items
+
+    raw = io.BytesIO()
+    epub.write_epub(raw, ebook, {"mtime": modified, "epub3_pages": False, "spine_direction": False})
+    return reproducible_zip(raw.getvalue(), modified, book.language)
+
+
+def place_page_markers(documents: dict[str, etree._Element], page_map: PageMap) -> list[PageMarker]:
+    """Insert an epub:type="pagebreak" marker where each printed page starts; return the page list."""
+    where: dict[str, tuple[str, etree._Element]] = {}
+    for doc_id, root in documents.items():
+        for element in root.iter(f"{{{XHTML_NS}}}*"):
+            element_id = element.get("id")
+            if element_id and etree.QName(element).localname in MARKER_HOSTS:
+                where[element_id] = (doc_id, element)
+    markers = []
+    for page in page_map.body_pages():
+        found = next((where[a] for a in page.anchors if a in where), None)
+        if found is None:
+            continue  # a page that starts inside a long element; the previous marker covers it
+        doc_id, element = found
+        marker_id = f"page-{page.label}"
+        span = etree.Element(f"{{{XHTML_NS}}}span", nsmap=None)
+        span.set(f"{{{EPUB_NS}}}type", "pagebreak")
+        span.set("role", "doc-pagebreak")
+        span.set("id", marker_id)
+        span.set("aria-label", page.label)
+        host = _marker_host(element)
+        span.tail = host.text
+        host.text = None
+        host.insert(0, span)
+        markers.append(PageMarker(doc_id, marker_id, page.label))
+    return markers
+
+
+def _marker_host(element: etree._Element) -> etree._Element:
+    """The element whose content may start with an inline marker."""
+    name = etree.QName(element).localname
+    if name in ("tr", "ul", "ol"):
+        return _marker_host(element[0]) if len(element) else element
+    if name == "table":
+        body = element.find(f"{{{XHTML_NS}}}tbody")
+        return _marker_host(body[0]) if body is not None and len(body) else element
+    return element
+
+
+def reproducible_zip(data: bytes, modified: dt.datetime, language: str) -> bytes:
+    """Re-pack with `mimetype` stored first, fixed timestamps and permissions, and xml:lang set."""
+    stamp = (max(modified.year, 1980), modified.month, modified.day, 0, 0, 0)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w") as target:
+        names = source.namelist()
+        for name in ["mimetype"] + sorted(n for n in names if n != "mimetype"):
+            content = source.read(name)
+            if name.endswith("content.opf"):
+                content = _finish_opf(content, language)
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.create_system = 3
+            info.external_attr = 0o100644 << 16
+            info.compress_type = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+            target.writestr(info, content, compresslevel=9)
+    return out.getvalue()
+
+
+def _finish_opf(content: bytes, language: str) -> bytes:
+    # ebooklib writes no xml:lang on <package>; the package language aids assistive technology.
+    text = content.decode("utf-8")
+    if "xml:lang" not in text.split(">", 2)[1]:
+        text = text.replace("<package ", f'<package xml:lang="{language}" ', 1)
+    return text.encode("utf-8")
+
+
+def _serialize(root: etree._Element) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", doctype="<!DOCTYPE html>")
+
+
+def _epub_url(src: str) -> str:
+    if src.startswith("figure:"):
+        return f"../images/{src.removeprefix('figure:')}.svg"
+    if src.startswith("assets/"):
+        return "../" + src
+    return src
+
+
+def _media_type(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    return {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".gif": "image/gif",
+            ".svg": "image/svg+xml", ".webp": "image/webp"}.get(suffix, "application/octet-stream")
+
+
+def _cover_alt(book: Book) -> str:
+    groups = ", ".join(ch.title for ch in book.groups)
+    return f"Cover: {book.title}. {book.subtitle}. Muscle groups covered: {groups}."

@@ -1,0 +1,464 @@
+"""Figures for the handout and the e-book: body maps, the stride chart and the cover.
+
+Every function here is pure: it takes data and returns an SVG string or PNG bytes, with no
+I/O, clock or randomness, so the same input always gives the same bytes (reproducible
+builds, stable EPUB checksums).
+
+The drawings have to survive three very different viewers:
+
+* black-and-white print -- a highlight is never colour alone: it is a very dark fill
+  *plus* white diagonal hatching, and neutral areas are light grey with a dark outline;
+* e-readers in night mode -- each SVG paints its own white rounded background, so a
+  dark page colour cannot swallow the dark outlines;
+* WeasyPrint's own SVG renderer, browsers and e-readers -- so only plain shapes and
+  presentation attributes are used (no CSS, scripts, filters or external references).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+from lxml import etree
+
+# Palette shared with the print stylesheet (keep the two in step).
+NAVY = "#16324f"
+ACCENT = "#e07a1f"
+INK = "#1a1a1a"
+PALE = "#c9d6e3"
+
+SVG_NS = "http://www.w3.org/2000/svg"
+FONT_FAMILY = "Source Sans Pro, sans-serif"
+
+# Body-map styling. The neutral grey is light enough that the navy + hatching highlight
+# stands out even after greyscale conversion (about 233 vs. 100 in luminance).
+BODY_FILL = "#e6e9ed"
+BODY_LINE = "#2b2f33"
+CONTOUR_LINE = "#8d96a0"  # muscle outlines that are not highlighted: visible, but quiet
+HIGHLIGHT_LINE = "#0b1826"
+HATCH = "#ffffff"
+
+PHASE_LABELS = {
+    "landing": "Landing",
+    "stance": "Stance",
+    "push-off": "Push-off",
+    "swing": "Swing",
+}
+# Which half of the stride each phase belongs to, for the bracket above the column headers.
+PHASE_BANDS = {"landing": "stance", "stance": "stance", "push-off": "stance", "swing": "swing"}
+BAND_LABELS = {
+    "stance": ("Stance phase", "foot on the ground"),
+    "swing": ("Swing phase", "foot in the air"),
+}
+
+
+def _q(tag: str) -> str:
+    return f"{{{SVG_NS}}}{tag}"
+
+
+def _num(value: float) -> str:
+    """Short, stable number formatting for attributes (no float noise such as 0.30000004)."""
+    text = f"{value:.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def _serialize(root: etree._Element) -> str:
+    # An explicit declaration makes the file a self-describing image/svg+xml resource in
+    # the EPUB; lxml's serializer is deterministic (attribute order is insertion order).
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + etree.tostring(root, encoding="unicode")
+
+
+def _viewbox(root: etree._Element) -> tuple[float, float, float, float]:
+    raw = root.get("viewBox")
+    if not raw:
+        raise ValueError("the SVG template has no viewBox, so it cannot scale")
+    parts = [float(p) for p in re.split(r"[\s,]+", raw.strip())]
+    if len(parts) != 4 or parts[2] <= 0 or parts[3] <= 0:
+        raise ValueError(f"invalid viewBox {raw!r}")
+    return parts[0], parts[1], parts[2], parts[3]
+
+
+def _set(el: etree._Element, **attrs: str) -> etree._Element:
+    for key, value in attrs.items():
+        # Trailing underscore escapes Python keywords (class_); other underscores -> hyphens.
+        el.set(key.rstrip("_").replace("_", "-"), value)
+    return el
+
+
+def _sub(parent: etree._Element, tag: str, **attrs: str) -> etree._Element:
+    return _set(etree.SubElement(parent, _q(tag)), **attrs)
+
+
+def _text(parent: etree._Element, x: float, y: float, content: str, **attrs: str):
+    el = _sub(parent, "text", x=_num(x), y=_num(y), font_family=FONT_FAMILY, **attrs)
+    el.text = content
+    return el
+
+
+def _start_document(width: float, height: float, title: str, origin=(0.0, 0.0)):
+    """Root <svg> with role, <title> first and the night-mode-proof white background."""
+    x, y = origin
+    root = etree.Element(_q("svg"), nsmap={None: SVG_NS})
+    root.set("viewBox", f"{_num(x)} {_num(y)} {_num(width)} {_num(height)}")
+    root.set("role", "img")
+    _sub(root, "title").text = title
+    return root
+
+
+def _background(parent: etree._Element, x: float, y: float, width: float, height: float):
+    # Drawn by the figure itself so it stays readable on a black e-reader page.
+    radius = min(width, height) * 0.035
+    return _sub(
+        parent, "rect", x=_num(x), y=_num(y), width=_num(width), height=_num(height),
+        rx=_num(radius), ry=_num(radius), fill="#ffffff",
+    )
+
+
+# --------------------------------------------------------------------------------------
+# Body map
+# --------------------------------------------------------------------------------------
+
+
+def body_map_svg(template_svg: str, group_id: str, title: str) -> str:
+    """Return a standalone SVG of the shared body map with one muscle group highlighted.
+
+    `template_svg` is assets/body-map.svg: silhouettes carry class="body" and every
+    muscle region has data-group="<id>". Regions of `group_id` get a dark navy fill with
+    white hatching; every other region is drawn as neutral body. Raises ValueError if the
+    template has no region for `group_id`.
+    """
+    # No entity resolution or network: the template is data, never a way to pull files in.
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, remove_comments=True, remove_pis=True
+    )
+    root = etree.fromstring(template_svg.encode("utf-8"), parser)
+    if root.tag != _q("svg"):
+        raise ValueError("the body-map template is not an SVG document")
+    vx, vy, vw, vh = _viewbox(root)
+
+    regions = [el for el in root.iter(etree.Element) if el.get("data-group") is not None]
+    if not any(el.get("data-group") == group_id for el in regions):
+        known = ", ".join(sorted({el.get("data-group") for el in regions})) or "none"
+        raise ValueError(
+            f"body map has no region for group {group_id!r} (groups drawn: {known})"
+        )
+
+    # A fixed size is the viewer's business: the figure must scale to its container.
+    for attr in ("width", "height"):
+        root.attrib.pop(attr, None)
+    root.set("role", "img")
+
+    # The pattern id carries the group so two maps inlined in one page cannot collide.
+    pattern_id = f"hatch-{re.sub(r'[^A-Za-z0-9_-]', '-', group_id)}"
+
+    # Build title, defs and background, then put them in front of the template's content
+    # (the <title> must be the first child for assistive technology).
+    title_el = etree.Element(_q("title"))
+    title_el.text = title
+    defs = etree.Element(_q("defs"))
+    # Hatching: a navy tile with one white stripe, turned 45 degrees. The stripe sits
+    # inside the tile (not on its edge) so renderers do not draw seams between tiles.
+    pattern = _sub(
+        defs, "pattern", id=pattern_id, patternUnits="userSpaceOnUse",
+        width="6", height="6", patternTransform="rotate(45)",
+    )
+    _sub(pattern, "rect", x="0", y="0", width="6", height="6", fill=NAVY)
+    _sub(pattern, "rect", x="2.1", y="0", width="1.8", height="6", fill=HATCH)
+    background = etree.Element(_q("rect"))
+    radius = min(vw, vh) * 0.035
+    _set(background, x=_num(vx), y=_num(vy), width=_num(vw), height=_num(vh),
+         rx=_num(radius), ry=_num(radius), fill="#ffffff")
+    for offset, el in enumerate((title_el, defs, background)):
+        root.insert(offset, el)
+
+    # Presentation attributes only; drop any style attribute so nothing overrides them.
+    for el in root.iter(etree.Element):
+        classes = (el.get("class") or "").split()
+        if "body" in classes:
+            el.attrib.pop("style", None)
+            _set(el, fill=BODY_FILL, stroke=BODY_LINE, stroke_width="1.6",
+                 stroke_linejoin="round")
+    for el in regions:
+        for attr in ("style", "opacity", "fill-opacity"):
+            el.attrib.pop(attr, None)
+        if el.get("data-group") == group_id:
+            _set(el, fill=f"url(#{pattern_id})", stroke=HIGHLIGHT_LINE, stroke_width="1.3",
+                 stroke_linejoin="round")
+        else:
+            _set(el, fill=BODY_FILL, stroke=CONTOUR_LINE, stroke_width="0.8",
+                 stroke_linejoin="round")
+    return _serialize(root)
+
+
+# --------------------------------------------------------------------------------------
+# Stride chart
+# --------------------------------------------------------------------------------------
+
+
+def _check_path(parent, cx: float, cy: float, size: float):
+    # A white tick on the dark cell: the shape, not just the fill, says "works here".
+    s = size
+    d = (f"M{_num(cx - 0.42 * s)} {_num(cy + 0.02 * s)}"
+         f"L{_num(cx - 0.12 * s)} {_num(cy + 0.32 * s)}"
+         f"L{_num(cx + 0.45 * s)} {_num(cy - 0.30 * s)}")
+    return _sub(parent, "path", d=d, fill="none", stroke="#ffffff", stroke_width="3",
+                stroke_linecap="round", stroke_linejoin="round")
+
+
+def stride_chart_svg(
+    rows: list[tuple[str, list[str]]],
+    phases: tuple[str, ...] = ("landing", "stance", "push-off", "swing"),
+    title: str = "Which muscle groups work in each phase of the running stride",
+) -> str:
+    """Return an SVG grid: one row per muscle group, one column per stride phase.
+
+    `rows` is [(group title, [phase, ...]), ...]; a filled cell (navy with a white tick)
+    marks a phase the group works in, an outlined empty cell one it does not. Raises
+    ValueError for an unknown phase name, in `phases` or in a row.
+    """
+    phases = tuple(phases)
+    unknown = [p for p in phases if p not in PHASE_LABELS]
+    if unknown:
+        raise ValueError(f"unknown stride phase(s) {unknown!r}; known: {list(PHASE_LABELS)}")
+    if len(set(phases)) != len(phases):
+        raise ValueError(f"stride phases repeat: {list(phases)!r}")
+    if not rows:
+        raise ValueError("the stride chart needs at least one row")
+    for label, worked in rows:
+        bad = [p for p in worked if p not in phases]
+        if bad:
+            raise ValueError(f"row {label!r}: unknown stride phase(s) {bad!r}")
+
+    # Layout in user units; the viewBox makes it scale to any width.
+    margin = 14.0
+    label_w = max(112.0, 7.4 * max(len(label) for label, _ in rows) + 22.0)
+    col_w = 96.0  # wide enough for "Swing phase" even in a wider fallback font
+    row_h = 34.0
+    cell_w, cell_h = 62.0, 24.0
+    band_top = 12.0
+    header_y = 86.0
+    rows_top = 100.0
+    table_x = margin + label_w
+    width = table_x + col_w * len(phases) + margin
+    rows_bottom = rows_top + row_h * len(rows)
+    legend_y = rows_bottom + 26.0
+    height = legend_y + 20.0
+
+    root = _start_document(width, height, title)
+    band_text = "; ".join(f"{a} \u2014 {b}" for a, b in BAND_LABELS.values())
+    _sub(root, "desc").text = (
+        "Rows: muscle groups. Columns: the stride phases "
+        + ", ".join(PHASE_LABELS[p] for p in phases)
+        + f" ({band_text}). A dark cell with a tick means the group works in that phase."
+    )
+    _background(root, 0, 0, width, height)
+
+    def col_x(i: int) -> float:
+        return table_x + col_w * i
+
+    # Bracket bands: consecutive phases of the same half of the stride share one bracket.
+    runs: list[tuple[str, int, int]] = []
+    for i, phase in enumerate(phases):
+        band = PHASE_BANDS[phase]
+        if runs and runs[-1][0] == band and runs[-1][2] == i - 1:
+            runs[-1] = (band, runs[-1][1], i)
+        else:
+            runs.append((band, i, i))
+    for band, first, last in runs:
+        x1, x2 = col_x(first) + 6, col_x(last + 1) - 6
+        mid = (x1 + x2) / 2
+        heading, sub = BAND_LABELS[band]
+        _text(root, mid, band_top + 14, heading, font_size="13.5", font_weight="700",
+              fill=NAVY, text_anchor="middle")
+        _text(root, mid, band_top + 30, sub, font_size="12", fill="#3d4a57",
+              text_anchor="middle")
+        y = band_top + 40
+        _sub(root, "path", d=f"M{_num(x1)} {_num(y + 7)}V{_num(y)}H{_num(x2)}V{_num(y + 7)}",
+             fill="none", stroke=NAVY, stroke_width="1.6", stroke_linejoin="round")
+
+    # Column headers and the rule under them.
+    for i, phase in enumerate(phases):
+        _text(root, col_x(i) + col_w / 2, header_y, PHASE_LABELS[phase], font_size="13.5",
+              font_weight="700", fill=INK, text_anchor="middle")
+    _sub(root, "path", d=f"M{_num(margin)} {_num(rows_top - 5)}H{_num(width - margin)}",
+         stroke=INK, stroke_width="1.2")
+
+    # Rows: zebra stripes help the eye across, cells carry the data.
+    for r, (label, worked) in enumerate(rows):
+        top = rows_top + r * row_h
+        if r % 2 == 1:
+            _sub(root, "rect", x=_num(margin), y=_num(top), width=_num(width - 2 * margin),
+                 height=_num(row_h), fill="#eef1f4")
+        row = _sub(root, "g", class_="row")
+        _text(row, margin + 8, top + row_h / 2 + 5, label, font_size="14", font_weight="600",
+              fill=INK, class_="row-label")
+        worked_set = set(worked)
+        for i, phase in enumerate(phases):
+            cx = col_x(i) + col_w / 2
+            cy = top + row_h / 2
+            on = phase in worked_set
+            cell = _sub(
+                row, "rect", x=_num(cx - cell_w / 2), y=_num(cy - cell_h / 2),
+                width=_num(cell_w), height=_num(cell_h), rx="5", ry="5",
+            )
+            cell.set("data-phase", phase)
+            cell.set("data-state", "on" if on else "off")
+            if on:
+                _set(cell, fill=NAVY, stroke=NAVY, stroke_width="1")
+                _check_path(row, cx, cy, 18)
+            else:
+                _set(cell, fill="#ffffff", stroke="#8d96a0", stroke_width="1.1")
+    _sub(root, "path", d=f"M{_num(margin)} {_num(rows_bottom)}H{_num(width - margin)}",
+         stroke=INK, stroke_width="1.2")
+
+    # Dashed divider between the stance and swing halves, under the brackets' gap.
+    for (_, _, last), _next in zip(runs, runs[1:], strict=False):
+        x = col_x(last + 1)
+        _sub(root, "path", d=f"M{_num(x)} {_num(header_y - 14)}V{_num(rows_bottom)}",
+             stroke="#5b6875", stroke_width="1", stroke_dasharray="3 3")
+
+    # Legend, so the chart also reads when printed without its caption.
+    lx = margin + 8
+    _sub(root, "rect", x=_num(lx), y=_num(legend_y - 10), width="26", height="14", rx="3",
+         ry="3", fill=NAVY)
+    _sub(root, "path", d=f"M{_num(lx + 8)} {_num(legend_y - 3)}L{_num(lx + 11.5)} "
+         f"{_num(legend_y + 0.5)}L{_num(lx + 18)} {_num(legend_y - 6.5)}", fill="none",
+         stroke="#ffffff", stroke_width="2", stroke_linecap="round", stroke_linejoin="round")
+    _text(root, lx + 34, legend_y + 1.5, "works in this phase", font_size="12", fill=INK)
+    lx2 = lx + 170
+    _sub(root, "rect", x=_num(lx2), y=_num(legend_y - 10), width="26", height="14", rx="3",
+         ry="3", fill="#ffffff", stroke="#8d96a0", stroke_width="1.1")
+    _text(root, lx2 + 34, legend_y + 1.5, "not a main job in this phase", font_size="12",
+          fill=INK)
+    return _serialize(root)
+
+
+# --------------------------------------------------------------------------------------
+# Cover
+# --------------------------------------------------------------------------------------
+
+
+def _font(style: str, size: int):
+    # Only the packaged Source Sans Pro files: system fonts differ between machines and
+    # would make the cover (and its bytes) differ too.
+    import font_source_sans_pro
+    from PIL import ImageFont
+
+    return ImageFont.truetype(font_source_sans_pro.font_files_ttf[style], size)
+
+
+def _wrap(draw, text: str, font, max_width: float) -> list[str]:
+    """Greedy word wrap by measured width; a single over-long word keeps its own line."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        trial = f"{current} {word}".strip()
+        if current and draw.textlength(trial, font=font) > max_width:
+            lines.append(current)
+            current = word
+        else:
+            current = trial
+    if current:
+        lines.append(current)
+    return lines
+
+
+def _wrap_balanced(draw, text: str, font, max_width: float) -> list[str]:
+    """Wrap to the fewest lines, then narrow the measure as far as that line count allows,
+    so the last line is not a lone word (a "widow" under a full-width line)."""
+    lines = _wrap(draw, text, font, max_width)
+    if len(lines) < 2:
+        return lines
+    lo, hi = max_width / len(lines), max_width
+    for _ in range(12):  # a fixed number of halvings keeps the result deterministic
+        mid = (lo + hi) / 2
+        if len(_wrap(draw, text, font, mid)) == len(lines):
+            hi = mid
+        else:
+            lo = mid
+    return _wrap(draw, text, font, hi)
+
+
+def _hex(color: str) -> tuple[int, int, int]:
+    color = color.lstrip("#")
+    return int(color[0:2], 16), int(color[2:4], 16), int(color[4:6], 16)
+
+
+def cover_png(
+    title: str,
+    subtitle: str,
+    group_titles: list[str],
+    width: int = 1400,
+    height: int = 2100,
+) -> bytes:
+    """Return the e-book cover as PNG bytes, in the same design as the printed cover.
+
+    A white page; a deep-navy band over the top ~45% with the title (white, Bold, wrapped)
+    and the subtitle (pale blue-grey, Regular); a thin orange rule under the band; then the
+    numbered list of group titles (Semibold, near-black). Deterministic: no metadata.
+    """
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (width, height), "#ffffff")
+    draw = ImageDraw.Draw(image)
+
+    margin = round(width * 0.095)
+    text_w = width - 2 * margin
+    band_h = round(height * 0.45)
+    draw.rectangle((0, 0, width, band_h), fill=_hex(NAVY))
+
+    # Title: the largest size (down from ~11% of the width) that wraps to at most three
+    # lines and, with the subtitle, still fits inside the band.
+    sub_size = max(12, round(width * 0.036))
+    sub_font = _font("SourceSansPro", sub_size)
+    sub_lines = _wrap_balanced(draw, subtitle, sub_font, text_w) if subtitle else []
+    sub_lead = round(sub_size * 1.3)
+    title_size = round(width * 0.11)
+    while True:
+        title_font = _font("SourceSansProBold", title_size)
+        title_lines = _wrap_balanced(draw, title, title_font, text_w)
+        title_lead = round(title_size * 1.05)
+        block_h = title_lead * len(title_lines) + (
+            round(sub_size * 1.2) + sub_lead * len(sub_lines) if sub_lines else 0
+        )
+        widest = max((draw.textlength(line, font=title_font) for line in title_lines),
+                     default=0)
+        fits = (len(title_lines) <= 3 and widest <= text_w
+                and block_h <= band_h - 2 * margin)
+        if fits or title_size <= 24:
+            break
+        title_size -= 4
+
+    # Anchor the text block to the bottom of the band, like the printed cover: the title
+    # sits just above the rule and the navy above it reads as open space.
+    y = band_h - margin - block_h
+    for line in title_lines:
+        y += title_lead
+        draw.text((margin, y), line, font=title_font, fill="#ffffff", anchor="ls")
+    if sub_lines:
+        y += round(sub_size * 1.2)
+        for line in sub_lines:
+            y += sub_lead
+            draw.text((margin, y), line, font=sub_font, fill=_hex(PALE), anchor="ls")
+
+    rule_h = max(2, round(height * 0.015))
+    draw.rectangle((0, band_h, width, band_h + rule_h - 1), fill=_hex(ACCENT))
+
+    # Numbered group list: numbers in their own right-aligned column so titles line up.
+    top = band_h + rule_h + round(height * 0.055)
+    bottom = height - round(height * 0.06)
+    count = max(1, len(group_titles))
+    lead = min(round(height * 0.06), (bottom - top) // count)
+    item_size = max(12, min(round(width * 0.046), round(lead * 0.62)))
+    item_font = _font("SourceSansProSemibold", item_size)
+    num_right = margin + round(draw.textlength(str(count), font=item_font))
+    title_x = num_right + round(item_size * 0.9)
+    for i, name in enumerate(group_titles, start=1):
+        baseline = top + lead * (i - 1) + round(lead * 0.7)
+        draw.text((num_right, baseline), str(i), font=item_font, fill=_hex(INK), anchor="rs")
+        draw.text((title_x, baseline), name, font=item_font, fill=_hex(INK), anchor="ls")
+
+    # Pillow writes no tIME/text chunks unless asked, so the bytes depend on pixels only.
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=False, compress_level=9)
+    return buffer.getvalue()

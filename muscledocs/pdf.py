@@ -1,0 +1,125 @@
+"""Render print HTML to PDF with WeasyPrint. Runs inside worker processes.
+
+WeasyPrint is imported only here, inside the functions, so the main process (and any build that
+renders nothing) never pays for it. Everything WeasyPrint logs at WARNING or above fails the
+render: a missing image is only *logged* by WeasyPrint, and a handout with a hole in it must not
+ship. The URL fetcher refuses anything outside the project, its layouts and fonts, and never
+touches the network.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PDF_VARIANT = "pdf/ua-1"  # tagged: structure tree, /Lang, figure alt text, title shown
+
+
+@dataclass
+class Rendered:
+    pdf: bytes
+    pages: int
+    # For each page, the ids of the elements that *start* on it, top to bottom.
+    page_anchors: list[list[str]] = field(default_factory=list)
+    front_pages: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+class RenderFailed(Exception):
+    def __init__(self, output: str, problems: list[str]):
+        self.output = output
+        self.problems = problems
+        super().__init__(f"{output}: " + "; ".join(problems))
+
+    def __reduce__(self):  # travels back from worker processes
+        return (RenderFailed, (self.output, self.problems))
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        self.messages.append(record.getMessage())
+
+
+def _fetcher(allowed_roots: tuple[Path, ...]):
+    from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+    class ProjectOnlyFetcher(URLFetcher):
+        """Serves data: URIs and files under the allowed folders; refuses everything else."""
+
+        def fetch(self, url, headers=None):
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            if url.startswith("file:"):
+                from urllib.parse import unquote, urlsplit
+
+                path = Path(unquote(urlsplit(url).path)).resolve()
+                if any(path.is_relative_to(root) for root in allowed_roots):
+                    return super().fetch(url, headers)
+                raise FatalURLFetchingError(f"refused to read {path}: it is outside the project")
+            raise FatalURLFetchingError(f"refused to fetch {url}: builds never use the network")
+
+    return ProjectOnlyFetcher()
+
+
+def render_pdf(html: str, output: str, base_url: Path, allowed_roots: tuple[Path, ...],
+               first_body_anchor: str | None = None, identifier: bytes = b"") -> Rendered:
+    """Render `html`; raise RenderFailed with everything WeasyPrint complained about."""
+    import weasyprint
+
+    collector = _Collect()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(collector)
+    try:
+        document = weasyprint.HTML(string=html, base_url=str(base_url) + "/",
+                                   url_fetcher=_fetcher(allowed_roots)).render(
+            pdf_variant=PDF_VARIANT)
+        anchors = first_appearances(document.pages)
+        front_pages = 0
+        if first_body_anchor:
+            front_pages = next((i for i, ids in enumerate(anchors) if first_body_anchor in ids), 0)
+        pdf = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=identifier or None,
+                                 finisher=_page_labels(front_pages))
+    except Exception as exc:  # WeasyPrint raises many kinds; report them with the output name
+        cause = exc.__cause__ or exc
+        raise RenderFailed(output, collector.messages + [str(cause) or type(cause).__name__]) from None
+    finally:
+        logger.removeHandler(collector)
+    if collector.messages:
+        raise RenderFailed(output, collector.messages)
+    return Rendered(pdf=pdf, pages=len(document.pages), page_anchors=anchors,
+                    front_pages=front_pages)
+
+
+def first_appearances(pages) -> list[list[str]]:
+    """Anchor ids per page, keeping each id only on the page where its element starts.
+
+    WeasyPrint repeats an anchor on every page a split element continues onto; only the first
+    page is where a reader sees that element begin.
+    """
+    seen: set[str] = set()
+    result = []
+    for page in pages:
+        here = sorted((pos[1], pos[0], name) for name, pos in page.anchors.items() if name not in seen)
+        seen.update(name for _, _, name in here)
+        result.append([name for _, _, name in here])
+    return result
+
+
+def _page_labels(front_pages: int):
+    """PDF page labels matching the printed numbers: i, ii... for front matter, then 1, 2..."""
+
+    def finisher(document, pdf):
+        import pydyf
+
+        nums = []
+        if front_pages:
+            nums += [0, pydyf.Dictionary({"S": "/r"})]
+        nums += [front_pages, pydyf.Dictionary({"S": "/D"})]
+        pdf.catalog["PageLabels"] = pydyf.Dictionary({"Nums": pydyf.Array(nums)})
+
+    return finisher

@@ -1,0 +1,99 @@
+"""Render the print HTML (handout, quick reference) for one paper size from the Book model.
+
+The HTML is self-contained: CSS inline, drawings as data: URIs, fonts and project images as
+absolute file: URLs, so the bare `weasyprint` command renders exactly what the builder does.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import font_source_sans_pro
+import font_source_serif_pro
+from markupsafe import Markup
+
+from .model import PHASES, Book
+from .templates import read_layout, render
+
+
+@dataclass(frozen=True)
+class Paper:
+    name: str
+    size: str  # CSS @page size
+    note_lines: int
+    css: str = ""  # adjustments for small pages
+
+
+PAPERS = {
+    "a4": Paper("a4", "A4", 25),
+    "letter": Paper("letter", "letter", 23),
+    # Booklet pages: folded A4 / Letter sheets, so slightly smaller type and margins.
+    "a5": Paper("a5", "A5", 16, "html { font-size: 9.5pt; } @page { margin: 15mm 12mm 16mm 16mm; }"
+                " @page :left { margin-left: 12mm; margin-right: 16mm; }"
+                " @page :right { margin-left: 16mm; margin-right: 12mm; }"
+                " .cover-title { font-size: 24pt; } .cover .band { padding: 18mm 14mm 0 16mm; }"
+                " .cover-groups { margin-left: 16mm; font-size: 12pt; } .clinic { right: 12mm; width: 56mm; }"
+                " .publisher { left: 16mm; }"),
+    "half-letter": Paper("half-letter", "5.5in 8.5in", 16,
+                         "html { font-size: 9.5pt; } @page { margin: 15mm 12mm 16mm 16mm; }"
+                         " @page :left { margin-left: 12mm; margin-right: 16mm; }"
+                         " @page :right { margin-left: 16mm; margin-right: 12mm; }"
+                         " .cover-title { font-size: 24pt; } .cover .band { padding: 18mm 14mm 0 16mm; }"
+                         " .cover-groups { margin-left: 16mm; font-size: 12pt; }"
+                         " .clinic { right: 12mm; width: 56mm; } .publisher { left: 16mm; }"),
+}
+FONT_FACES = [
+    ("Source Serif Pro", font_source_serif_pro, "SourceSerifPro", [("Regular", 400, "normal"),
+     ("It", 400, "italic"), ("Semibold", 600, "normal"), ("Bold", 700, "normal")]),
+    ("Source Sans Pro", font_source_sans_pro, "SourceSansPro", [("Regular", 400, "normal"),
+     ("It", 400, "italic"), ("Semibold", 600, "normal"), ("Bold", 700, "normal")]),
+]
+FONT_DIRS = tuple(Path(module.font_directory).resolve() for _, module, _, _ in FONT_FACES)
+SRC_ATTR = re.compile(r'src="([^"]*)"')
+
+
+@cache
+def fonts_css() -> str:
+    """@font-face rules for the project's own typefaces, installed with it from PyPI."""
+    rules = []
+    for family, module, stem, styles in FONT_FACES:
+        for style_name, weight, style in styles:
+            path = Path(module.font_directory) / f"{stem}-{style_name}.ttf"
+            rules.append(f'@font-face {{ font-family: "{family}"; src: url("{path.as_uri()}"); '
+                         f"font-weight: {weight}; font-style: {style}; }}")
+    return Markup("\n".join(rules))  # our own trusted CSS, not chapter text
+
+
+def url_mapper(project: Path, drawings: dict[str, str]):
+    def url(src: str) -> str:
+        if src.startswith("figure:"):
+            svg = drawings[src.removeprefix("figure:")].encode("utf-8")
+            return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+        if src.startswith("assets/"):
+            return (project / src).resolve().as_uri()
+        return src
+    return url
+
+
+def _map_sources(html: str, url) -> str:
+    return SRC_ATTR.sub(lambda m: f'src="{url(m.group(1))}"', html)
+
+
+def handout_html(book: Book, paper: Paper, project: Path, drawings: dict[str, str]) -> str:
+    url = url_mapper(project, drawings)
+    group_numbers = {ch.id: index for index, ch in enumerate(book.groups, start=1)}
+    html = render("print/handout.html.j2", book=book, paper=paper, fonts_css=fonts_css(),
+                  stylesheet=Markup(read_layout("print/handout.css") + "\n" + paper.css),
+                  group_numbers=group_numbers, url=url)
+    # Prose images were rendered by the Markdown stage with internal URLs.
+    html = _map_sources(html, url)
+    return html.replace('href="chapter:', 'href="#')
+
+
+def quick_reference_html(book: Book, paper: Paper, scale: float = 1.0) -> str:
+    return render("print/quick-reference.html.j2", book=book, paper=paper, fonts_css=fonts_css(),
+                  stylesheet=Markup(read_layout("print/quick-reference.css")), scale=scale, phases=PHASES)

@@ -79,7 +79,7 @@ def build_epub(book: Book, project: Path, drawings: dict[str, str], page_map: Pa
     ebook.add_metadata(None, "meta", SUMMARY, {"property": "schema:accessibilitySummary"})
     ebook.add_metadata("DC", "source", f"{book.title}, A4 print handout")
     ebook.add_metadata(None, "meta", f"{book.title}, A4 print handout",
-                       {"property": "a11y:pageBreakSource"})
+                       {"property": "pageBreakSource"})
     ebook.add_metadata(None, "meta", "EPUB Accessibility 1.1 - WCAG 2.2 Level AA",
                        {"property": "dcterms:conformsTo"})
     ebook.add_metadata(None, "meta", book.publisher, {"property": "a11y:certifiedBy"})

@@ -26,12 +26,13 @@ NAVY = "#16324f"
 ACCENT = "#e07a1f"
 INK = "#1a1a1a"
 PALE = "#c9d6e3"
+NUMBER_GREY = "#555555"  # the cover list's numbers, as in the print stylesheet
 
 SVG_NS = "http://www.w3.org/2000/svg"
 FONT_FAMILY = "Source Sans Pro, sans-serif"
 
 # Body-map styling. The neutral grey is light enough that the navy + hatching highlight
-# stands out even after greyscale conversion (about 233 vs. 100 in luminance).
+# stands out even after greyscale conversion (about 233 vs. 108 in mean luminance).
 BODY_FILL = "#e6e9ed"
 BODY_LINE = "#2b2f33"
 CONTOUR_LINE = "#8d96a0"  # muscle outlines that are not highlighted: visible, but quiet
@@ -95,11 +96,10 @@ def _text(parent: etree._Element, x: float, y: float, content: str, **attrs: str
     return el
 
 
-def _start_document(width: float, height: float, title: str, origin=(0.0, 0.0)):
-    """Root <svg> with role, <title> first and the night-mode-proof white background."""
-    x, y = origin
+def _start_document(width: float, height: float, title: str):
+    """Root <svg> that scales (viewBox, no fixed size), with role="img" and <title> first."""
     root = etree.Element(_q("svg"), nsmap={None: SVG_NS})
-    root.set("viewBox", f"{_num(x)} {_num(y)} {_num(width)} {_num(height)}")
+    root.set("viewBox", f"0 0 {_num(width)} {_num(height)}")
     root.set("role", "img")
     _sub(root, "title").text = title
     return root
@@ -109,8 +109,15 @@ def _background(parent: etree._Element, x: float, y: float, width: float, height
     # Drawn by the figure itself so it stays readable on a black e-reader page.
     radius = min(width, height) * 0.035
     return _sub(
-        parent, "rect", x=_num(x), y=_num(y), width=_num(width), height=_num(height),
-        rx=_num(radius), ry=_num(radius), fill="#ffffff",
+        parent,
+        "rect",
+        x=_num(x),
+        y=_num(y),
+        width=_num(width),
+        height=_num(height),
+        rx=_num(radius),
+        ry=_num(radius),
+        fill="#ffffff",
     )
 
 
@@ -128,9 +135,7 @@ def body_map_svg(template_svg: str, group_id: str, title: str) -> str:
     template has no region for `group_id`.
     """
     # No entity resolution or network: the template is data, never a way to pull files in.
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, remove_comments=True, remove_pis=True
-    )
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True, remove_pis=True)
     root = etree.fromstring(template_svg.encode("utf-8"), parser)
     if root.tag != _q("svg"):
         raise ValueError("the body-map template is not an SVG document")
@@ -139,9 +144,7 @@ def body_map_svg(template_svg: str, group_id: str, title: str) -> str:
     regions = [el for el in root.iter(etree.Element) if el.get("data-group") is not None]
     if not any(el.get("data-group") == group_id for el in regions):
         known = ", ".join(sorted({el.get("data-group") for el in regions})) or "none"
-        raise ValueError(
-            f"body map has no region for group {group_id!r} (groups drawn: {known})"
-        )
+        raise ValueError(f"body map has no region for group {group_id!r} (groups drawn: {known})")
 
     # A fixed size is the viewer's business: the figure must scale to its container.
     for attr in ("width", "height"):
@@ -151,42 +154,53 @@ def body_map_svg(template_svg: str, group_id: str, title: str) -> str:
     # The pattern id carries the group so two maps inlined in one page cannot collide.
     pattern_id = f"hatch-{re.sub(r'[^A-Za-z0-9_-]', '-', group_id)}"
 
-    # Build title, defs and background, then put them in front of the template's content
-    # (the <title> must be the first child for assistive technology).
-    title_el = etree.Element(_q("title"))
+    # Any <title> the template brings would compete with ours: drop it.
+    for old in root.findall(_q("title")):
+        root.remove(old)
+    # Removed comments leave runs of blank lines behind; keep one line break + indent.
+    for el in root.iter():
+        for attr in ("text", "tail"):
+            value = getattr(el, attr)
+            if value and not value.strip() and "\n" in value:
+                setattr(el, attr, "\n" + value.rsplit("\n", 1)[1])
+    indent = root.text if root.text and not root.text.strip() else "\n"
+
+    title_el = _sub(root, "title")
     title_el.text = title
-    defs = etree.Element(_q("defs"))
+    defs = _sub(root, "defs")
     # Hatching: a navy tile with one white stripe, turned 45 degrees. The stripe sits
     # inside the tile (not on its edge) so renderers do not draw seams between tiles.
     pattern = _sub(
-        defs, "pattern", id=pattern_id, patternUnits="userSpaceOnUse",
-        width="6", height="6", patternTransform="rotate(45)",
+        defs,
+        "pattern",
+        id=pattern_id,
+        patternUnits="userSpaceOnUse",
+        width="6",
+        height="6",
+        patternTransform="rotate(45)",
     )
     _sub(pattern, "rect", x="0", y="0", width="6", height="6", fill=NAVY)
     _sub(pattern, "rect", x="2.1", y="0", width="1.8", height="6", fill=HATCH)
-    background = etree.Element(_q("rect"))
-    radius = min(vw, vh) * 0.035
-    _set(background, x=_num(vx), y=_num(vy), width=_num(vw), height=_num(vh),
-         rx=_num(radius), ry=_num(radius), fill="#ffffff")
+    background = _background(root, vx, vy, vw, vh)
+    # Move them in front of the template's drawing: <title> must be the first child (for
+    # assistive technology) and the background must be painted first.
     for offset, el in enumerate((title_el, defs, background)):
         root.insert(offset, el)
+        el.tail = indent
 
     # Presentation attributes only; drop any style attribute so nothing overrides them.
     for el in root.iter(etree.Element):
         classes = (el.get("class") or "").split()
         if "body" in classes:
             el.attrib.pop("style", None)
-            _set(el, fill=BODY_FILL, stroke=BODY_LINE, stroke_width="1.6",
-                 stroke_linejoin="round")
+            _set(el, fill=BODY_FILL, stroke=BODY_LINE, stroke_width="1.6", stroke_linejoin="round")
     for el in regions:
         for attr in ("style", "opacity", "fill-opacity"):
             el.attrib.pop(attr, None)
         if el.get("data-group") == group_id:
-            _set(el, fill=f"url(#{pattern_id})", stroke=HIGHLIGHT_LINE, stroke_width="1.3",
-                 stroke_linejoin="round")
+            _set(el, fill=f"url(#{pattern_id})", stroke=HIGHLIGHT_LINE, stroke_width="1.3", stroke_linejoin="round")
         else:
-            _set(el, fill=BODY_FILL, stroke=CONTOUR_LINE, stroke_width="0.8",
-                 stroke_linejoin="round")
+            _set(el, fill=BODY_FILL, stroke=CONTOUR_LINE, stroke_width="0.8", stroke_linejoin="round")
     return _serialize(root)
 
 
@@ -198,11 +212,21 @@ def body_map_svg(template_svg: str, group_id: str, title: str) -> str:
 def _check_path(parent, cx: float, cy: float, size: float):
     # A white tick on the dark cell: the shape, not just the fill, says "works here".
     s = size
-    d = (f"M{_num(cx - 0.42 * s)} {_num(cy + 0.02 * s)}"
-         f"L{_num(cx - 0.12 * s)} {_num(cy + 0.32 * s)}"
-         f"L{_num(cx + 0.45 * s)} {_num(cy - 0.30 * s)}")
-    return _sub(parent, "path", d=d, fill="none", stroke="#ffffff", stroke_width="3",
-                stroke_linecap="round", stroke_linejoin="round")
+    d = (
+        f"M{_num(cx - 0.42 * s)} {_num(cy + 0.02 * s)}"
+        f"L{_num(cx - 0.12 * s)} {_num(cy + 0.32 * s)}"
+        f"L{_num(cx + 0.45 * s)} {_num(cy - 0.30 * s)}"
+    )
+    return _sub(
+        parent,
+        "path",
+        d=d,
+        fill="none",
+        stroke="#ffffff",
+        stroke_width="3",
+        stroke_linecap="round",
+        stroke_linejoin="round",
+    )
 
 
 def stride_chart_svg(
@@ -231,8 +255,9 @@ def stride_chart_svg(
 
     # Layout in user units; the viewBox makes it scale to any width.
     margin = 14.0
-    label_w = max(112.0, 7.4 * max(len(label) for label, _ in rows) + 22.0)
-    col_w = 96.0  # wide enough for "Swing phase" even in a wider fallback font
+    # ~8.6 units a character: room for a wider fallback font if Source Sans Pro is missing.
+    label_w = max(112.0, 8.6 * max(len(label) for label, _ in rows) + 22.0)
+    col_w = 100.0  # wide enough for "Swing phase" even in a wider fallback font
     row_h = 34.0
     cell_w, cell_h = 62.0, 24.0
     band_top = 12.0
@@ -242,7 +267,9 @@ def stride_chart_svg(
     width = table_x + col_w * len(phases) + margin
     rows_bottom = rows_top + row_h * len(rows)
     legend_y = rows_bottom + 26.0
-    height = legend_y + 20.0
+    # The two legend keys sit side by side, or stacked when the chart is too narrow.
+    legend_side_by_side = width >= 2 * margin + 8 + 170 + 34 + 200
+    height = legend_y + (20.0 if legend_side_by_side else 42.0)
 
     root = _start_document(width, height, title)
     band_text = "; ".join(f"{a} \u2014 {b}" for a, b in BAND_LABELS.values())
@@ -268,38 +295,64 @@ def stride_chart_svg(
         x1, x2 = col_x(first) + 6, col_x(last + 1) - 6
         mid = (x1 + x2) / 2
         heading, sub = BAND_LABELS[band]
-        _text(root, mid, band_top + 14, heading, font_size="13.5", font_weight="700",
-              fill=NAVY, text_anchor="middle")
-        _text(root, mid, band_top + 30, sub, font_size="12", fill="#3d4a57",
-              text_anchor="middle")
+        _text(root, mid, band_top + 14, heading, font_size="13", font_weight="700", fill=NAVY, text_anchor="middle")
+        _text(root, mid, band_top + 30, sub, font_size="12", fill="#3d4a57", text_anchor="middle")
         y = band_top + 40
-        _sub(root, "path", d=f"M{_num(x1)} {_num(y + 7)}V{_num(y)}H{_num(x2)}V{_num(y + 7)}",
-             fill="none", stroke=NAVY, stroke_width="1.6", stroke_linejoin="round")
+        _sub(
+            root,
+            "path",
+            d=f"M{_num(x1)} {_num(y + 7)}V{_num(y)}H{_num(x2)}V{_num(y + 7)}",
+            fill="none",
+            stroke=NAVY,
+            stroke_width="1.6",
+            stroke_linejoin="round",
+        )
 
     # Column headers and the rule under them.
     for i, phase in enumerate(phases):
-        _text(root, col_x(i) + col_w / 2, header_y, PHASE_LABELS[phase], font_size="13.5",
-              font_weight="700", fill=INK, text_anchor="middle")
-    _sub(root, "path", d=f"M{_num(margin)} {_num(rows_top - 5)}H{_num(width - margin)}",
-         stroke=INK, stroke_width="1.2")
+        _text(
+            root,
+            col_x(i) + col_w / 2,
+            header_y,
+            PHASE_LABELS[phase],
+            font_size="13.5",
+            font_weight="700",
+            fill=INK,
+            text_anchor="middle",
+        )
+    _sub(root, "path", d=f"M{_num(margin)} {_num(rows_top - 5)}H{_num(width - margin)}", stroke=INK, stroke_width="1.2")
 
     # Rows: zebra stripes help the eye across, cells carry the data.
     for r, (label, worked) in enumerate(rows):
         top = rows_top + r * row_h
         if r % 2 == 1:
-            _sub(root, "rect", x=_num(margin), y=_num(top), width=_num(width - 2 * margin),
-                 height=_num(row_h), fill="#eef1f4")
+            _sub(
+                root,
+                "rect",
+                x=_num(margin),
+                y=_num(top),
+                width=_num(width - 2 * margin),
+                height=_num(row_h),
+                fill="#eef1f4",
+            )
         row = _sub(root, "g", class_="row")
-        _text(row, margin + 8, top + row_h / 2 + 5, label, font_size="14", font_weight="600",
-              fill=INK, class_="row-label")
+        _text(
+            row, margin + 8, top + row_h / 2 + 5, label, font_size="14", font_weight="600", fill=INK, class_="row-label"
+        )
         worked_set = set(worked)
         for i, phase in enumerate(phases):
             cx = col_x(i) + col_w / 2
             cy = top + row_h / 2
             on = phase in worked_set
             cell = _sub(
-                row, "rect", x=_num(cx - cell_w / 2), y=_num(cy - cell_h / 2),
-                width=_num(cell_w), height=_num(cell_h), rx="5", ry="5",
+                row,
+                "rect",
+                x=_num(cx - cell_w / 2),
+                y=_num(cy - cell_h / 2),
+                width=_num(cell_w),
+                height=_num(cell_h),
+                rx="5",
+                ry="5",
             )
             cell.set("data-phase", phase)
             cell.set("data-state", "on" if on else "off")
@@ -308,28 +361,50 @@ def stride_chart_svg(
                 _check_path(row, cx, cy, 18)
             else:
                 _set(cell, fill="#ffffff", stroke="#8d96a0", stroke_width="1.1")
-    _sub(root, "path", d=f"M{_num(margin)} {_num(rows_bottom)}H{_num(width - margin)}",
-         stroke=INK, stroke_width="1.2")
+    _sub(root, "path", d=f"M{_num(margin)} {_num(rows_bottom)}H{_num(width - margin)}", stroke=INK, stroke_width="1.2")
 
     # Dashed divider between the stance and swing halves, under the brackets' gap.
     for (_, _, last), _next in zip(runs, runs[1:], strict=False):
         x = col_x(last + 1)
-        _sub(root, "path", d=f"M{_num(x)} {_num(header_y - 14)}V{_num(rows_bottom)}",
-             stroke="#5b6875", stroke_width="1", stroke_dasharray="3 3")
+        _sub(
+            root,
+            "path",
+            d=f"M{_num(x)} {_num(header_y - 14)}V{_num(rows_bottom)}",
+            stroke="#5b6875",
+            stroke_width="1",
+            stroke_dasharray="3 3",
+        )
 
     # Legend, so the chart also reads when printed without its caption.
     lx = margin + 8
-    _sub(root, "rect", x=_num(lx), y=_num(legend_y - 10), width="26", height="14", rx="3",
-         ry="3", fill=NAVY)
-    _sub(root, "path", d=f"M{_num(lx + 8)} {_num(legend_y - 3)}L{_num(lx + 11.5)} "
-         f"{_num(legend_y + 0.5)}L{_num(lx + 18)} {_num(legend_y - 6.5)}", fill="none",
-         stroke="#ffffff", stroke_width="2", stroke_linecap="round", stroke_linejoin="round")
+    _sub(root, "rect", x=_num(lx), y=_num(legend_y - 10), width="26", height="14", rx="3", ry="3", fill=NAVY)
+    _sub(
+        root,
+        "path",
+        d=f"M{_num(lx + 8)} {_num(legend_y - 3)}L{_num(lx + 11.5)} "
+        f"{_num(legend_y + 0.5)}L{_num(lx + 18)} {_num(legend_y - 6.5)}",
+        fill="none",
+        stroke="#ffffff",
+        stroke_width="2",
+        stroke_linecap="round",
+        stroke_linejoin="round",
+    )
     _text(root, lx + 34, legend_y + 1.5, "works in this phase", font_size="12", fill=INK)
-    lx2 = lx + 170
-    _sub(root, "rect", x=_num(lx2), y=_num(legend_y - 10), width="26", height="14", rx="3",
-         ry="3", fill="#ffffff", stroke="#8d96a0", stroke_width="1.1")
-    _text(root, lx2 + 34, legend_y + 1.5, "not a main job in this phase", font_size="12",
-          fill=INK)
+    lx2, ly2 = (lx + 170, legend_y) if legend_side_by_side else (lx, legend_y + 22)
+    _sub(
+        root,
+        "rect",
+        x=_num(lx2),
+        y=_num(ly2 - 10),
+        width="26",
+        height="14",
+        rx="3",
+        ry="3",
+        fill="#ffffff",
+        stroke="#8d96a0",
+        stroke_width="1.1",
+    )
+    _text(root, lx2 + 34, ly2 + 1.5, "not a main job in this phase", font_size="12", fill=INK)
     return _serialize(root)
 
 
@@ -395,67 +470,69 @@ def cover_png(
 
     A white page; a deep-navy band over the top ~45% with the title (white, Bold, wrapped)
     and the subtitle (pale blue-grey, Regular); a thin orange rule under the band; then the
-    numbered list of group titles (Semibold, near-black). Deterministic: no metadata.
+    numbered list of group titles (Semibold, near-black titles, grey numbers). Deterministic:
+    no timestamps or other metadata, only pixels.
     """
     from PIL import Image, ImageDraw
 
     image = Image.new("RGB", (width, height), "#ffffff")
     draw = ImageDraw.Draw(image)
 
-    margin = round(width * 0.095)
-    text_w = width - 2 * margin
+    # Proportions follow layouts/print/handout.css on an A4 page (210 x 297 mm): band
+    # padding 30mm top / 24mm left / 20mm right, 6mm title-subtitle gap, list 12mm below
+    # the rule at the same 24mm indent. Type is scaled up from the print sizes because a
+    # cover image is mostly seen as a thumbnail.
+    left = round(width * 24 / 210)
+    right = round(width * 20 / 210)
+    top = round(height * 30 / 297)
+    text_w = width - left - right
     band_h = round(height * 0.45)
-    draw.rectangle((0, 0, width, band_h), fill=_hex(NAVY))
+    draw.rectangle((0, 0, width, band_h - 1), fill=_hex(NAVY))
 
-    # Title: the largest size (down from ~11% of the width) that wraps to at most three
-    # lines and, with the subtitle, still fits inside the band.
-    sub_size = max(12, round(width * 0.036))
-    sub_font = _font("SourceSansPro", sub_size)
-    sub_lines = _wrap_balanced(draw, subtitle, sub_font, text_w) if subtitle else []
-    sub_lead = round(sub_size * 1.3)
-    title_size = round(width * 0.11)
+    # Title: the largest size (from ~8.5% of the width down) that wraps to at most three
+    # lines and, with the subtitle, still fits in the band above its bottom padding.
+    title_size = round(width * 0.085)
     while True:
         title_font = _font("SourceSansProBold", title_size)
         title_lines = _wrap_balanced(draw, title, title_font, text_w)
-        title_lead = round(title_size * 1.05)
-        block_h = title_lead * len(title_lines) + (
-            round(sub_size * 1.2) + sub_lead * len(sub_lines) if sub_lines else 0
-        )
-        widest = max((draw.textlength(line, font=title_font) for line in title_lines),
-                     default=0)
-        fits = (len(title_lines) <= 3 and widest <= text_w
-                and block_h <= band_h - 2 * margin)
-        if fits or title_size <= 24:
+        title_lead = round(title_size * 1.1)
+        sub_size = max(10, round(title_size * 15 / 32))  # the print ratio, 32pt : 15pt
+        sub_font = _font("SourceSansPro", sub_size)
+        sub_lines = _wrap_balanced(draw, subtitle, sub_font, text_w) if subtitle else []
+        sub_lead = round(sub_size * 1.3)
+        gap = round(height * 6 / 297)
+        block_h = title_lead * len(title_lines) + (gap + sub_lead * len(sub_lines))
+        widest = max((draw.textlength(line, font=title_font) for line in title_lines), default=0)
+        fits = len(title_lines) <= 3 and widest <= text_w and top + block_h <= band_h - left / 2
+        if fits or title_size <= 16:
             break
-        title_size -= 4
+        title_size -= 2
 
-    # Anchor the text block to the bottom of the band, like the printed cover: the title
-    # sits just above the rule and the navy above it reads as open space.
-    y = band_h - margin - block_h
+    # Text is placed by baseline ("ls" anchor) so every font size lines up the same way.
+    y = top
     for line in title_lines:
+        draw.text((left, y + round(title_size * 0.92)), line, font=title_font, fill="#ffffff", anchor="ls")
         y += title_lead
-        draw.text((margin, y), line, font=title_font, fill="#ffffff", anchor="ls")
-    if sub_lines:
-        y += round(sub_size * 1.2)
-        for line in sub_lines:
-            y += sub_lead
-            draw.text((margin, y), line, font=sub_font, fill=_hex(PALE), anchor="ls")
+    y += gap
+    for line in sub_lines:
+        draw.text((left, y + round(sub_size * 0.98)), line, font=sub_font, fill=_hex(PALE), anchor="ls")
+        y += sub_lead
 
     rule_h = max(2, round(height * 0.015))
-    draw.rectangle((0, band_h, width, band_h + rule_h - 1), fill=_hex(ACCENT))
+    draw.rectangle((0, band_h, width - 1, band_h + rule_h - 1), fill=_hex(ACCENT))
 
-    # Numbered group list: numbers in their own right-aligned column so titles line up.
-    top = band_h + rule_h + round(height * 0.055)
-    bottom = height - round(height * 0.06)
+    # Numbered group list (line height 1.7 as in print): numbers in a 2em column in the
+    # print's softer grey, titles in ink, all at the band's left indent.
+    list_top = band_h + rule_h + round(height * 12 / 297)
+    bottom = height - round(height * 0.05)
     count = max(1, len(group_titles))
-    lead = min(round(height * 0.06), (bottom - top) // count)
-    item_size = max(12, min(round(width * 0.046), round(lead * 0.62)))
+    item_size = max(10, min(round(width * 0.044), round((bottom - list_top) / count / 1.7)))
+    lead = round(item_size * 1.7)
     item_font = _font("SourceSansProSemibold", item_size)
-    num_right = margin + round(draw.textlength(str(count), font=item_font))
-    title_x = num_right + round(item_size * 0.9)
-    for i, name in enumerate(group_titles, start=1):
-        baseline = top + lead * (i - 1) + round(lead * 0.7)
-        draw.text((num_right, baseline), str(i), font=item_font, fill=_hex(INK), anchor="rs")
+    title_x = left + 2 * item_size
+    for i, name in enumerate(group_titles):
+        baseline = list_top + lead * i + round((lead + item_size * 0.7) / 2)
+        draw.text((left, baseline), str(i + 1), font=item_font, fill=_hex(NUMBER_GREY), anchor="ls")
         draw.text((title_x, baseline), name, font=item_font, fill=_hex(INK), anchor="ls")
 
     # Pillow writes no tIME/text chunks unless asked, so the bytes depend on pixels only.

@@ -48,9 +48,11 @@ PAPERS = {
 }
 FONT_FACES = [
     ("Source Serif Pro", font_source_serif_pro, "SourceSerifPro", [("Regular", 400, "normal"),
-     ("It", 400, "italic"), ("Semibold", 600, "normal"), ("Bold", 700, "normal")]),
+     ("It", 400, "italic"), ("Semibold", 600, "normal"), ("SemiboldIt", 600, "italic"),
+     ("Bold", 700, "normal"), ("BoldIt", 700, "italic")]),
     ("Source Sans Pro", font_source_sans_pro, "SourceSansPro", [("Regular", 400, "normal"),
-     ("It", 400, "italic"), ("Semibold", 600, "normal"), ("Bold", 700, "normal")]),
+     ("It", 400, "italic"), ("Semibold", 600, "normal"), ("SemiboldIt", 600, "italic"),
+     ("Bold", 700, "normal"), ("BoldIt", 700, "italic")]),
 ]
 FONT_DIRS = tuple(Path(module.font_directory).resolve() for _, module, _, _ in FONT_FACES)
 SRC_ATTR = re.compile(r'src="([^"]*)"')

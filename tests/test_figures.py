@@ -136,10 +136,12 @@ def path_polygons(d: str, steps: int = 12) -> list[list[tuple[float, float]]]:
             for s in range(1, steps + 1):
                 t = s / steps
                 u = 1 - t
-                current.append((
-                    u**3 * x0 + 3 * u * u * t * x1 + 3 * u * t * t * x2 + t**3 * x,
-                    u**3 * y0 + 3 * u * u * t * y1 + 3 * u * t * t * y2 + t**3 * y,
-                ))
+                current.append(
+                    (
+                        u**3 * x0 + 3 * u * u * t * x1 + 3 * u * t * t * x2 + t**3 * x,
+                        u**3 * y0 + 3 * u * u * t * y1 + 3 * u * t * t * y2 + t**3 * y,
+                    )
+                )
             pos = (x, y)
     if current:
         polys.append(current)
@@ -156,8 +158,7 @@ def shape_mask(elements, size, scale=3.0):
                 draw.polygon([(x * scale, y * scale) for x, y in poly], fill=255)
         elif tag == "ellipse":
             cx, cy, rx, ry = (float(el.get(k)) for k in ("cx", "cy", "rx", "ry"))
-            draw.ellipse([(cx - rx) * scale, (cy - ry) * scale,
-                          (cx + rx) * scale, (cy + ry) * scale], fill=255)
+            draw.ellipse([(cx - rx) * scale, (cy - ry) * scale, (cx + rx) * scale, (cy + ry) * scale], fill=255)
         elif tag == "rect":
             x, y, w, h = (float(el.get(k, 0)) for k in ("x", "y", "width", "height"))
             draw.rectangle([x * scale, y * scale, (x + w) * scale, (y + h) * scale], fill=255)
@@ -170,10 +171,7 @@ def test_regions_of_different_groups_do_not_overlap_and_stay_on_the_body():
     root = parse(TEMPLATE)
     _, _, vw, vh = (float(v) for v in root.get("viewBox").split())
     size = (int(vw * 3), int(vh * 3))
-    masks = {
-        gid: shape_mask([el for el in regions(root) if el.get("data-group") == gid], size)
-        for gid in GROUP_IDS
-    }
+    masks = {gid: shape_mask([el for el in regions(root) if el.get("data-group") == gid], size) for gid in GROUP_IDS}
     body = shape_mask(root.findall(f".//{SVG}*[@class='body']"), size)
     for gid, mask in masks.items():
         assert mask.getbbox(), f"{gid}: empty region"
@@ -252,12 +250,19 @@ def test_stride_chart_rows_cells_and_headers():
     assert len(filled) == sum(len(work) for _, work in rows)
     # Filled cells are dark, empty ones white with an outline: readable in greyscale.
     assert all(luminance(el.get("fill")) < 80 for el in filled)
-    assert all(el.get("fill") == "#ffffff" and el.get("stroke") for el in cells
-               if el.get("data-state") == "off")
+    assert all(el.get("fill") == "#ffffff" and el.get("stroke") for el in cells if el.get("data-state") == "off")
 
     texts = [el.text for el in root.iter(f"{SVG}text")]
-    for header in ("Landing", "Stance", "Push-off", "Swing", "Stance phase", "Swing phase",
-                   "foot on the ground", "foot in the air"):
+    for header in (
+        "Landing",
+        "Stance",
+        "Push-off",
+        "Swing",
+        "Stance phase",
+        "Swing phase",
+        "foot on the ground",
+        "foot in the air",
+    ):
         assert header in texts
     backgrounds = [el for el in root.iter(f"{SVG}rect") if el.get("fill") == "#ffffff"]
     assert backgrounds and backgrounds[0].get("width") == root.get("viewBox").split()[2]
@@ -301,8 +306,10 @@ def test_cover_png_size_design_and_determinism():
     image = Image.open(io.BytesIO(data))
     assert image.size == (1400, 2100)
     rgb = image.convert("RGB")
-    hexes = {name: tuple(int(c[i : i + 2], 16) for i in (1, 3, 5))
-             for name, c in (("navy", figures.NAVY), ("accent", figures.ACCENT))}
+    hexes = {
+        name: tuple(int(c[i : i + 2], 16) for i in (1, 3, 5))
+        for name, c in (("navy", figures.NAVY), ("accent", figures.ACCENT))
+    }
     assert rgb.getpixel((5, 5)) == hexes["navy"]  # band at the top
     band_bottom = round(2100 * 0.45)
     assert rgb.getpixel((5, band_bottom + 5)) == hexes["accent"]  # the orange rule
@@ -321,9 +328,7 @@ def test_cover_png_size_design_and_determinism():
 
 
 def _all_figures():
-    yield from (
-        (f"body-map-{gid}", figures.body_map_svg(TEMPLATE, gid, title)) for gid, title in GROUPS
-    )
+    yield from ((f"body-map-{gid}", figures.body_map_svg(TEMPLATE, gid, title)) for gid, title in GROUPS)
     yield "stride-chart", figures.stride_chart_svg(sample_rows())
 
 

@@ -1,0 +1,67 @@
+"""Shared fixtures: build the real project once per session, and make small test projects."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+import yaml
+from pypdf import PdfReader
+
+ROOT = Path(__file__).resolve().parent.parent
+EPUB_NAME = "muscles-worked-when-running.epub"
+
+
+def run_builder(*args: str, project: Path = ROOT, env: dict | None = None, timeout: int = 600):
+    """Run make_docs.py as a user would; returns the CompletedProcess."""
+    return subprocess.run([sys.executable, str(ROOT / "make_docs.py"), "--project", str(project), *args],
+                          capture_output=True, text=True, timeout=timeout, env=env)
+
+
+@pytest.fixture(scope="session")
+def canonical_groups() -> list[dict]:
+    """The one canonical list of groups, from the book metadata."""
+    return yaml.safe_load((ROOT / "chapters" / "book.yaml").read_text(encoding="utf-8"))["groups"]
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Path:
+    """Every output of the real project, built once for the session."""
+    out = tmp_path_factory.mktemp("build")
+    result = run_builder("--out", str(out))
+    assert result.returncode == 0, result.stderr
+    return out
+
+
+@pytest.fixture(scope="session")
+def handout_a4(built) -> PdfReader:
+    return PdfReader(built / "handout-a4.pdf")
+
+
+@pytest.fixture(scope="session")
+def epub_zip(built) -> zipfile.ZipFile:
+    return zipfile.ZipFile(io.BytesIO((built / EPUB_NAME).read_bytes()))
+
+
+@pytest.fixture
+def sample_project(tmp_path) -> Path:
+    """A copy of the real chapters and assets that a test may break on purpose."""
+    project = tmp_path / "project"
+    shutil.copytree(ROOT / "chapters", project / "chapters")
+    shutil.copytree(ROOT / "assets", project / "assets")
+    return project
+
+
+def outline_entries(reader: PdfReader) -> list[tuple[str, int]]:
+    """Top-level outline entries as (title, 0-based page index)."""
+    return [(item.title, reader.get_destination_page_number(item))
+            for item in reader.outline if not isinstance(item, list)]
+
+
+def page_text(reader: PdfReader, index: int) -> str:
+    return " ".join(reader.pages[index].extract_text().split())

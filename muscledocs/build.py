@@ -8,6 +8,7 @@ previous build untouched.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -51,6 +52,7 @@ class RenderJob:
     project: Path
     first_body_anchor: str | None = None
     sheet: str | None = None  # booklet: impose onto this sheet
+    document_id: str = ""  # the PDF's permanent /ID: the same for every build of this output
 
 
 @dataclass
@@ -70,9 +72,9 @@ def run_job(job: RenderJob) -> tuple[bytes, dict]:
     from .pdf import RenderFailed, render_pdf
 
     allowed = (job.project.resolve(), LAYOUTS.resolve()) + FONT_DIRS
-    identifier = key_for(job.name, *job.htmls)[:32].encode()
     for html in job.htmls:
-        rendered = render_pdf(html, job.name, job.project, allowed, job.first_body_anchor, identifier)
+        rendered = render_pdf(html, job.name, job.project, allowed, job.first_body_anchor,
+                              job.document_id.encode())
         if job.kind != "quick-reference" or rendered.pages == 1:
             break
     else:
@@ -100,7 +102,8 @@ def plan(book: Book, options: Options, drawings: dict[str, str]) -> tuple[list[O
         return html_cache[paper]
 
     def output(name, kind, htmls, sheet=None) -> Output:
-        job = RenderJob(name, kind, tuple(htmls), project, first_anchor, sheet)
+        document_id = hashlib.md5(f"{book.identifier}|{name}|{book.edition}".encode()).hexdigest()
+        job = RenderJob(name, kind, tuple(htmls), project, first_anchor, sheet, document_id)
         return Output(name, kind, key_for(kind, sheet or "", *htmls), job)
 
     outputs = []
@@ -123,6 +126,9 @@ def build(options: Options, report=print) -> list[Output]:
     """Build the requested outputs. Raises BuildError (sources) or RenderFailed (rendering)."""
     started = time.perf_counter()
     book = load_book(options.project, options.edition)
+    # Reproducible-builds convention: fontTools (WeasyPrint's fallback font subsetter when
+    # libharfbuzz-subset is missing) stamps fonts with this time instead of "now".
+    os.environ.setdefault("SOURCE_DATE_EPOCH", str(int(modified_time(book).replace(tzinfo=dt.UTC).timestamp())))
     drawings = book_figures(book)
     outputs, page_source = plan(book, options, drawings)
     cache = Cache(options.project / "build" / ".cache")

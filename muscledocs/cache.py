@@ -3,8 +3,10 @@ every --out folder. A key covers everything a render depends on, so a hit is alw
 
 from __future__ import annotations
 
+import ctypes.util
 import hashlib
 import json
+import os
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -19,6 +21,9 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 def builder_fingerprint() -> str:
     """Changes when the builder's code or a rendering library changes."""
     digest = hashlib.sha256(CACHE_FORMAT.encode())
+    # The font subsetter changes the PDF bytes: HarfBuzz's if installed, else fontTools.
+    subsetter = os.environ.get("MUSCLEDOCS_SUBSETTER") or ctypes.util.find_library("harfbuzz-subset") or "fonttools"
+    digest.update(subsetter.encode())
     for source in sorted(PACKAGE_DIR.glob("*.py")):
         digest.update(source.name.encode() + source.read_bytes())
     for package in ("weasyprint", "pydyf", "pypdf", "ebooklib", "Pillow", "font-source-sans-pro",

@@ -1,0 +1,66 @@
+"""Same sources, same bytes: across builds, project locations, the cache, and font subsetters."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+
+from conftest import EPUB_NAME, ROOT, run_builder
+
+
+def copy_project(tmp_path, name):
+    project = tmp_path / name
+    shutil.copytree(ROOT / "chapters", project / "chapters")
+    shutil.copytree(ROOT / "assets", project / "assets")
+    return project
+
+
+def outputs(folder):
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def test_two_builds_in_different_places_are_byte_identical(tmp_path, built):
+    # A fresh copy elsewhere starts with an empty cache, so everything is rendered again.
+    project = copy_project(tmp_path, "elsewhere")
+    result = run_builder("--out", str(tmp_path / "out"), project=project)
+    assert result.returncode == 0, result.stderr
+    first, second = outputs(built), outputs(tmp_path / "out")
+    assert first.keys() == second.keys() and EPUB_NAME in first
+    for name in first:
+        assert first[name] == second[name], name
+
+
+def test_reproducible_with_the_fonttools_subsetter(tmp_path):
+    """What a machine without libharfbuzz-subset0 does: fontTools stamps fonts with a time."""
+    env = dict(os.environ, MUSCLEDOCS_SUBSETTER="fonttools")
+    results = []
+    for name in ("one", "two"):
+        project = copy_project(tmp_path, name)
+        result = run_builder("handout", "--paper", "a4", "--out", str(project / "out"), project=project, env=env)
+        assert result.returncode == 0, result.stderr
+        results.append((project / "out" / "handout-a4.pdf").read_bytes())
+        time.sleep(1.1)  # a different wall-clock second for the second build
+    assert results[0] == results[1]
+
+
+def test_an_edit_always_shows_up_and_a_cache_hit_is_identical(tmp_path):
+    project = copy_project(tmp_path, "cached")
+    out = project / "out"
+    assert run_builder("handout", "epub", "--paper", "a4", "--out", str(out), project=project).returncode == 0
+    before = outputs(out)
+    again = run_builder("handout", "epub", "--paper", "a4", "--out", str(out), project=project)
+    assert again.returncode == 0 and "cached" in again.stdout
+    assert outputs(out) == before  # a hit gives the same bytes
+
+    chapter = project / "chapters" / "06-calves.md"
+    chapter.write_text(chapter.read_text().replace("## ", "A freshly edited sentence about calves.\n\n## ", 1))
+    edited = run_builder("handout", "epub", "--paper", "a4", "--out", str(out), project=project)
+    assert edited.returncode == 0, edited.stderr
+    after = outputs(out)
+    assert after["handout-a4.pdf"] != before["handout-a4.pdf"]
+    assert b"freshly edited" not in before[EPUB_NAME]
+    from pypdf import PdfReader
+
+    text = " ".join(p.extract_text() for p in PdfReader(out / "handout-a4.pdf").pages)
+    assert "freshly edited sentence" in " ".join(text.split())

@@ -22,8 +22,9 @@ Reading the folded booklet then gives the pages in order: the outside of the fir
 sheet carries the last page (back cover) on the left and page 1 (front cover) on the
 right.
 
-The pages are placed with pypdf transformations of the original content streams, so
-the text stays vector and extractable; links and other annotations are dropped, since
+Each input page becomes a Form XObject (its content stream untouched, clipped to its
+trim box) drawn at its place on the sheet, so the text stays vector and extractable and
+nothing is re-parsed, which keeps imposition fast; links and other annotations are dropped, since
 a printed booklet cannot use them and their targets would not survive imposition.
 """
 
@@ -32,7 +33,15 @@ from __future__ import annotations
 import io
 
 from pypdf import PageObject, PdfReader, PdfWriter, Transformation
-from pypdf.generic import NameObject, RectangleObject, TextStringObject
+from pypdf.generic import (
+    ArrayObject,
+    DecodedStreamObject,
+    DictionaryObject,
+    FloatObject,
+    NameObject,
+    RectangleObject,
+    TextStringObject,
+)
 
 _PT_PER_MM = 72 / 25.4
 
@@ -108,8 +117,10 @@ def impose_booklet(pages_pdf: bytes, sheet: str) -> bytes:
     # pypdf only writes a (random) /ID when encrypting, and adds no dates, so the output is
     # reproducible. Nothing here may use the clock or randomness.
 
+    forms: dict[int, object] = {}
     for left, right in page_order(len(pages)):
         side = PageObject.create_blank_page(None, sheet_w, sheet_h)
+        drawing, xobjects = [], DictionaryObject()
         for index, on_left in ((left, True), (right, False)):
             if index is None:
                 continue  # padding blank: nothing to draw
@@ -119,12 +130,17 @@ def impose_booklet(pages_pdf: bytes, sheet: str) -> bytes:
             x = sheet_w / 2 - width if on_left else sheet_w / 2
             y = (sheet_h - height) / 2
             move = upright.translate(x - left_edge, y - bottom_edge)
-            side.merge_transformed_page(pages[index], move)
-        # Merging off-writer leaves an empty /Annots array; annotations are dropped anyway.
-        if "/Annots" in side:
-            del side[NameObject("/Annots")]
+            if index not in forms:
+                forms[index] = _page_as_form(writer, pages[index])
+            name = f"/Page{index + 1}"
+            xobjects[NameObject(name)] = forms[index]
+            matrix = " ".join(_number(v) for v in move.ctm)
+            drawing.append(f"q {matrix} cm {name} Do Q")
+        side[NameObject("/Resources")] = DictionaryObject({NameObject("/XObject"): xobjects})
+        content = DecodedStreamObject()
+        content.set_data("\n".join(drawing).encode("ascii"))
         added = writer.add_page(side)
-        added.compress_content_streams()  # the merged streams come out uncompressed
+        added[NameObject("/Contents")] = writer._add_object(content.flate_encode())
 
     _copy_metadata(reader, writer)
     preferences = writer.create_viewer_preferences()
@@ -178,12 +194,28 @@ def _prepare_page(
             f"page {number} is {width:.2f} x {height:.2f} pt; sheet {sheet!r} needs "
             f"{page_w:.2f} x {page_h:.2f} pt portrait pages (tolerance {SIZE_TOLERANCE_PT} pt)"
         )
-    # Merging clips the page to its crop box: make that the trim box.
-    page.cropbox = trim
     # Links point at positions (and pages) of the unimposed document; drop them.
     if "/Annots" in page:
         del page[NameObject("/Annots")]
     return upright, left, bottom, width, height
+
+
+def _page_as_form(writer: PdfWriter, page: PageObject):
+    """The page's content as a Form XObject in `writer`, clipped to the page's trim box."""
+    contents = page.get_contents()
+    form = DecodedStreamObject()
+    form.set_data(contents.get_data() if contents is not None else b"")
+    form.update({
+        NameObject("/Type"): NameObject("/XObject"),
+        NameObject("/Subtype"): NameObject("/Form"),
+        NameObject("/BBox"): ArrayObject(FloatObject(v) for v in RectangleObject(page.trimbox)),
+        NameObject("/Resources"): page["/Resources"].clone(writer),
+    })
+    return writer._add_object(form.flate_encode())
+
+
+def _number(value: float) -> str:
+    return f"{value:.4f}".rstrip("0").rstrip(".") or "0"
 
 
 def _copy_metadata(reader: PdfReader, writer: PdfWriter) -> None:

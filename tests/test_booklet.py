@@ -14,6 +14,7 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from muscledocs.booklet import impose_booklet, page_order
+from pdf_sheets import halves as sheet_halves
 
 A4_LANDSCAPE = (297 * 72 / 25.4, 210 * 72 / 25.4)  # 841.89 x 595.28 pt
 LETTER_LANDSCAPE = (792.0, 612.0)
@@ -38,19 +39,8 @@ def make_pages(n: int, size: str) -> bytes:
 
 def halves(page) -> tuple[list[str], list[str]]:
     """The page markers drawn on the left and on the right half of a sheet side."""
-    width = float(page.mediabox.width)
-    chunks: list[tuple[float, str]] = []
-
-    def visit(text, cm, tm, font_dict, font_size):
-        if text.strip():
-            # Device x of the text origin: text matrix times the current transformation.
-            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
-            chunks.append((x, text))
-
-    page.extract_text(visitor_text=visit)
-    left = MARKER.findall("".join(t for x, t in chunks if x < width / 2))
-    right = MARKER.findall("".join(t for x, t in chunks if x >= width / 2))
-    return left, right
+    left, right = sheet_halves(page)
+    return MARKER.findall(left), MARKER.findall(right)
 
 
 def marker(index: int | None) -> list[str]:

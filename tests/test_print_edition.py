@@ -9,6 +9,7 @@ import pytest
 from pypdf import PdfReader
 
 from conftest import ROOT, outline_entries, page_text, run_builder
+from pdf_sheets import halves as sheet_halves
 
 A4_LANDSCAPE = (841.89, 595.28)
 LETTER_LANDSCAPE = (792.0, 612.0)
@@ -166,15 +167,7 @@ def test_booklet_sheets_and_saddle_stitch_order(built, paper, sheet):
         assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx(sheet, abs=0.5)
 
     def halves(index):
-        left, right = [], []
-        middle = sheet[0] / 2
-
-        def visit(text, cm, tm, font, size):
-            x = tm[4] * cm[0] + cm[4]
-            (left if x < middle else right).append(text)
-
-        reader.pages[index].extract_text(visitor_text=visit)
-        return " ".join(" ".join(left).split()), " ".join(" ".join(right).split())
+        return sheet_halves(reader.pages[index])
 
     left, right = halves(0)
     assert "Muscles Worked When Running" in right  # page 1, the cover, on the right

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import tomllib
 from dataclasses import dataclass
@@ -29,35 +30,57 @@ class EditionSettings:
     out: Path | None = None
 
 
+TOML_MESSAGES = (
+    ("Illegal character '\\n'", "a quoted value is not closed", 'End it with " on the same line'),
+    ("Unclosed array", "a list in [brackets] is not closed", "End it with ']'"),
+    ("Cannot overwrite a value", "a setting appears twice", "Keep only one of them"),
+    ("Cannot declare", "a setting appears twice", "Keep only one of them"),
+    ("Expected '=' after a key", "a setting has no '='", 'Write each setting as key = "value"'),
+)
+
+
 def read_edition_file(path: Path, project: Path) -> dict:
     """Read a clinic TOML file; errors carry the file and line."""
     shown = _shown(path, project)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise UsageError(f"{path}: no such edition file") from None
-    except UnicodeDecodeError:
-        raise BuildError([SourceError(shown, 1, "the file is not valid UTF-8",
-                                      "Save it as UTF-8")]) from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read the edition file ({exc.strerror or exc})") from None
+    try:
+        text = raw.decode("utf-8-sig").replace("\r\n", "\n")
+    except UnicodeDecodeError as exc:
+        raise BuildError([SourceError(shown, raw[:exc.start].count(b"\n") + 1,
+                                      f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x} on this line)",
+                                      "Save it as UTF-8 in your editor")]) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"at line (\d+)", str(exc))
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise BuildError([SourceError(shown, int(match.group(1)) if match else 1,
-                                      f"TOML syntax error: {message}",
-                                      'Write each setting as key = "value"')]) from None
+        raise BuildError([_toml_error(str(exc), text, shown)]) from None
     errors = []
     for key in sorted(set(data) - KEYS):
+        close = difflib.get_close_matches(key, sorted(KEYS), n=1)
         errors.append(SourceError(shown, _line_of(text, key), f'unknown setting "{key}"',
-                                  "Known settings: " + ", ".join(sorted(KEYS))))
-    for key in ("clinic", "coach", "contact"):
+                                  (f'Did you mean "{close[0]}"? ' if close else "")
+                                  + "Known settings: " + ", ".join(sorted(KEYS))))
+    for key in ("clinic", "coach", "contact", "out"):
         if key in data and not isinstance(data[key], str):
-            errors.append(SourceError(shown, _line_of(text, key), f'"{key}" must be text in quotes'))
+            errors.append(SourceError(shown, _line_of(text, key), f'"{key}" must be text in quotes',
+                                      f'For example: {key} = "{EXAMPLES[key]}"'))
+    if "date" in data and not isinstance(data["date"], str | dt.date):
+        errors.append(SourceError(shown, _line_of(text, "date"), '"date" must be a date or text',
+                                  "For example: date = 2026-12-03"))
     if "only" in data and not (isinstance(data["only"], list)
                                and all(isinstance(g, str) for g in data["only"])):
         errors.append(SourceError(shown, _line_of(text, "only"), '"only" must be a list of group ids',
                                   'For example: only = ["glutes", "calves"]'))
+    if "paper" in data:
+        papers = data["paper"] if isinstance(data["paper"], list) else [data["paper"]]
+        if not papers or not all(isinstance(p, str) and p in PAPER_NAMES for p in papers):
+            errors.append(SourceError(shown, _line_of(text, "paper"),
+                                      '"paper" must be "a4", "letter" or a list of them',
+                                      'For example: paper = "a4" or paper = ["a4", "letter"]'))
     if errors:
         raise BuildError(errors)
     data["_lines"] = {key: _line_of(text, key) for key in data}
@@ -67,14 +90,38 @@ def read_edition_file(path: Path, project: Path) -> dict:
     return data
 
 
+EXAMPLES = {"clinic": "Thursday Track Night", "coach": "Sam Rivera", "contact": "sam@example.org",
+            "out": "build/thursday"}
+
+
+def _toml_error(text_of_error: str, text: str, shown: str) -> SourceError:
+    match = re.search(r"at line (\d+)", text_of_error)
+    if match:
+        line = int(match.group(1))
+    elif "end of document" in text_of_error:
+        line = max(len(text.splitlines()), 1)
+    else:
+        line = 1
+    message = re.sub(r"\s*\((?:at line \d+, column \d+|at end of document)\)", "", text_of_error)
+    for start, friendly, hint in TOML_MESSAGES:
+        if message.startswith(start):
+            return SourceError(shown, line, f"TOML syntax error: {friendly}", hint)
+    return SourceError(shown, line, f"TOML syntax error: {message}",
+                       'Write each setting as key = "value", and lists as ["a", "b"]')
+
+
 def settle(file_data: dict, flags: dict, valid_groups: list[str]) -> EditionSettings:
-    """Merge file settings with flags (flags win) and check them against the canonical groups."""
+    """Merge file settings with flags (flags win) and check them against the canonical groups.
+
+    With no valid groups (the book file is broken) the check is left to load_book, which says
+    what is wrong with the book file.
+    """
     merged = {k: v for k, v in file_data.items() if not k.startswith("_")}
     merged.update({k: v for k, v in flags.items() if v not in (None, "", ())})
     only = merged.get("only") or ()
     if isinstance(only, str):
         only = [g.strip() for g in only.split(",") if g.strip()]
-    unknown = [g for g in only if g not in valid_groups]
+    unknown = [g for g in only if g not in valid_groups] if valid_groups else []
     if unknown:
         names = ", ".join(f'"{g}"' for g in unknown)
         hint = "valid ids: " + ", ".join(valid_groups)

@@ -35,7 +35,7 @@ class SourceFile:
     path: Path
     meta: Located
     body: str
-    body_line: int  # file line the Markdown body (the text after the closing '---') starts on
+    body_line: int  # file line of the closing '---'; the body's text starts right after it
 
 
 def read_text(path: Path, log: ErrorLog) -> str | None:
@@ -147,18 +147,21 @@ def read_chapter(path: Path, log: ErrorLog) -> SourceFile | None:
                 "Start the file with a '---' line, the fields (id: and title:), and another '---' line")
         return None
     # python-frontmatter's own split strips whitespace, which would shift every line number,
-    # so use its boundary pattern to find the two '---' lines ourselves. The pattern may take
-    # in the line break after a '---', so count lines rather than assume where text starts.
+    # so use its boundary pattern to find the two '---' lines ourselves. The fields start on
+    # the line after the opening '---'; the body (text line 0) is the rest of the closing line.
     boundaries = list(handler.FM_BOUNDARY.finditer(text))
     if len(boundaries) < 2 or boundaries[0].start() != 0:
         log.add(path, 1, "the front matter is not closed",
                 "End the fields with a line holding only '---', then write the chapter below it")
         return None
     opening, closing = boundaries[0], boundaries[1]
-    fm_text = text[opening.end():closing.start()]
-    fm_line = text[:opening.end()].count("\n") + 1  # the line fm_text starts on
-    raw_body = text[closing.end():]
-    body_line = text[:closing.end()].count("\n") + 1  # the line raw_body starts on
+    fields_start = text.find("\n", opening.start()) + 1
+    body_start = text.find("\n", closing.start())
+    body_start = len(text) if body_start < 0 else body_start
+    fm_text = text[fields_start:closing.start()]
+    fm_line = text.count("\n", 0, fields_start) + 1  # the line the first field is on
+    raw_body = text[body_start:]
+    body_line = text.count("\n", 0, closing.start()) + 1  # the closing '---' line
     located = parse_yaml(fm_text, path, fm_line, log)
     if located is None:
         return None

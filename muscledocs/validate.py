@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from pathlib import Path
 
@@ -14,10 +15,13 @@ from .readers import Located, SourceFile, read_book_file, read_chapter
 BOOK_FILE = "book.yaml"
 GENERATED_FIGURES = frozenset({"stride-chart"})
 BOOK_FIELDS = ("title", "subtitle", "author", "publisher", "language", "identifier", "date", "groups")
+BOOK_OPTIONAL = ("front", "back")
 GROUP_FIELDS = ("id", "title", "location", "summary", "phases", "muscles", "moves", "cues", "figure")
+OTHER_FIELDS = ("id", "title", "terms")  # introduction, closing, glossary...
 GROUP_SECTIONS = ("where", "stride", "signs", "soreness")
 REQUIRED_SECTIONS = ("where", "stride", "signs")
 ID_PATTERN = re.compile(r"^[a-z][a-z0-9-]*$")
+FILE_ID = re.compile(r"^\d+-(.+)$")
 
 
 def load_book(project: Path, edition: Edition | None = None) -> Book:
@@ -31,90 +35,130 @@ def load_book(project: Path, edition: Edition | None = None) -> Book:
                 f"Create chapters/{BOOK_FILE} with the title and the list of groups")
         log.raise_if_any()
     meta = read_book_file(book_path, log)
-    log.raise_if_any()
-    order = _check_book_meta(meta, book_path, log)
+    # `complete`: every entry of the book's lists could be read, so a chapter whose id is not
+    # listed is a real mistake rather than a knock-on effect of a broken list.
+    order, book_fields, complete = _check_book_meta(meta, book_path, log) if meta is not None \
+        else (None, {}, False)
 
     sources: dict[str, SourceFile] = {}
+    broken: dict[str, str] = {}  # file name -> id from the name, for files that could not be read
     chapter_files = sorted(p for p in chapters_dir.glob("*.md") if p.is_file())
     for path in chapter_files:
         source = read_chapter(path, log)
+        name_id = FILE_ID.match(path.stem).group(1) if FILE_ID.match(path.stem) else path.stem
         if source is None:
+            broken[path.name] = name_id
             continue
         chapter_id = source.meta.data.get("id")
-        if not isinstance(chapter_id, str) or not chapter_id:
+        if chapter_id is None or chapter_id == "":
             log.add(path, source.meta.line("id"), 'missing required field "id"',
-                    "Add 'id: <group id>' to the front matter")
+                    f"Add 'id: {name_id}' to the front matter (the id of this chapter in chapters/{BOOK_FILE})")
+            broken[path.name] = name_id
+            continue
+        if not isinstance(chapter_id, str):
+            log.add(path, source.meta.line("id"), f'the id "{chapter_id}" must be text',
+                    "Use lower-case letters, digits and hyphens, as in chapters/book.yaml")
+            broken[path.name] = name_id
             continue
         if chapter_id in sources:
             log.add(path, source.meta.line("id"), f'a second chapter for "{chapter_id}"',
                     f"{log.relative(sources[chapter_id].path)} already has this id; "
-                    "merge the two or change one id")
+                    "merge the two files or change one id")
             continue
-        if chapter_id not in order:
+        if order is not None and chapter_id not in order:
+            broken[path.name] = name_id
+            if not complete:
+                continue
             log.add(path, source.meta.line("id"), f'unknown chapter id "{chapter_id}"',
-                    f"Valid ids (from chapters/{BOOK_FILE}): " + ", ".join(order))
+                    f"Valid ids (from chapters/{BOOK_FILE}): " + ", ".join(order)
+                    + f"; a new group must be listed in chapters/{BOOK_FILE} first")
             continue
         if path.stem.split("-", 1)[-1] != chapter_id:
             log.add(path, source.meta.line("id"), f'the file name does not carry the id "{chapter_id}"',
                     f"Rename the file to NN-{chapter_id}.md")
         sources[chapter_id] = source
 
+    if order is None:  # the book file is broken: the chapters' own problems are all we can tell
+        log.raise_if_any()
     for chapter_id, (kind, line) in order.items():
-        if chapter_id not in sources and not any(e.path.endswith(".md") and chapter_id in e.message
-                                                 for e in log.errors):
+        if chapter_id not in sources and chapter_id not in broken.values():
             log.add(book_path, line, f'"{chapter_id}" has no chapter file',
                     f"Add chapters/NN-{chapter_id}.md or remove it from the {kind} list")
 
+    chapter_files_map = {s.path.name: cid for cid, s in sources.items()}
+    chapter_files_map.update({name: cid for name, cid in broken.items() if cid in order})
     links = LinkContext(project=project, chapter_path=chapters_dir / "x.md",
-                        chapter_files={s.path.name: cid for cid, s in sources.items()},
-                        figures=GENERATED_FIGURES)
+                        chapter_files=chapter_files_map, figures=GENERATED_FIGURES)
     chapters = []
     for chapter_id, (kind, _line) in order.items():
         if chapter_id in sources:
-            chapter = _build_chapter(sources[chapter_id], kind, project, links, order, log)
+            chapter = _build_chapter(sources[chapter_id], kind, links, log)
             if chapter is not None:
                 chapters.append(chapter)
     log.raise_if_any()
 
-    data = meta.data
     if edition.only:
         chapters = [c for c in chapters if c.kind != "group" or c.id in edition.only]
-    return Book(title=data["title"], subtitle=data["subtitle"], author=data["author"],
-                publisher=data["publisher"], language=data["language"],
-                identifier=data["identifier"], date=str(data["date"]),
-                chapters=tuple(chapters), edition=edition)
+    return Book(**book_fields, chapters=tuple(chapters), edition=edition)
 
 
 def group_ids(project: Path) -> list[str]:
-    """The canonical group ids, in order (for the command line's help and checks)."""
+    """The canonical group ids, in order (for the command line's help and checks); [] when the
+    book file cannot be read (load_book then reports why)."""
     log = ErrorLog(project)
-    meta = read_book_file(project / "chapters" / BOOK_FILE, log)
-    if meta is None or not isinstance(meta.data, dict):
+    path = project / "chapters" / BOOK_FILE
+    meta = read_book_file(path, log) if path.is_file() else None
+    if meta is None or not isinstance(meta.data, dict) or not isinstance(meta.data.get("groups"), list):
         return []
-    return [g.get("id") for g in meta.data.get("groups") or [] if isinstance(g, dict)]
+    return [g["id"] for g in meta.data["groups"]
+            if isinstance(g, dict) and isinstance(g.get("id"), str) and ID_PATTERN.match(g["id"])]
 
 
-def _check_book_meta(meta: Located, path: Path, log: ErrorLog) -> dict[str, tuple[str, int]]:
-    """Check the book file; return chapter id -> (kind, line) in reading order."""
+def _unknown_fields(meta: Located, path: Path, log: ErrorLog, known: tuple[str, ...], where: str) -> None:
+    for key in meta.data:
+        if key in known:
+            continue
+        close = difflib.get_close_matches(str(key), known, n=1)
+        hint = (f'Did you mean "{close[0]}"? ' if close else "") + f"{where} use: " + ", ".join(known)
+        log.add(path, meta.line(key), f'unknown field "{key}"', hint)
+
+
+def _check_book_meta(meta: Located, path: Path, log: ErrorLog) -> tuple[dict | None, dict, bool]:
+    """Check the book file; return (chapter id -> (kind, line) in reading order, Book fields,
+    whether every list entry could be read)."""
     data = meta.data
     if not isinstance(data, dict):
-        log.add(path, 1, "the book metadata must be a set of 'field: value' lines")
-        log.raise_if_any()
-    for name in BOOK_FIELDS:
-        if data.get(name) in (None, "", []):
-            log.add(path, meta.line(name), f'missing required field "{name}"')
+        log.add(path, 1, "the book metadata must be a set of 'field: value' lines",
+                "For example: 'title: Muscles Worked When Running', one field per line")
+        return None, {}, False
+    _unknown_fields(meta, path, log, BOOK_FIELDS + BOOK_OPTIONAL, f"chapters/{BOOK_FILE} may")
+    fields = {}
+    for name in BOOK_FIELDS[:-2]:
+        fields[name] = _text(meta, path, log, name, hint=f"Add '{name}: ...' to chapters/{BOOK_FILE}")
     date = data.get("date")
-    if date is not None and not isinstance(date, dt.date):
+    if date is None or date == "":
+        log.add(path, meta.line("date"), 'missing required field "date"',
+                f"Add 'date: YYYY-MM-DD' to chapters/{BOOK_FILE}")
+    elif isinstance(date, dt.datetime):
+        date = date.date()
+    elif not isinstance(date, dt.date):
         try:
-            dt.date.fromisoformat(str(date))
+            date = dt.date.fromisoformat(str(date))
         except ValueError:
-            log.add(path, meta.line("date"), f'"date" must be an ISO date, not "{date}"',
-                    "Write it as YYYY-MM-DD")
+            log.add(path, meta.line("date"), f'"date" must be a date, not "{date}"',
+                    "Write it as YYYY-MM-DD, for example 2026-11-24")
+    fields["date"] = date.isoformat() if isinstance(date, dt.date) else ""
     order: dict[str, tuple[str, int]] = {}
+    complete = True
+    if data.get("groups") in (None, "", []):
+        log.add(path, meta.line("groups"), 'missing required field "groups"',
+                "List the groups in reading order, one per line: '  - {id: glutes, title: Glutes}'")
     for kind, key in (("front", "front"), ("group", "groups"), ("back", "back")):
         entries = data.get(key) or []
         if not isinstance(entries, list):
-            log.add(path, meta.line(key), f'"{key}" must be a list')
+            log.add(path, meta.line(key), f'"{key}" must be a list',
+                    f"Write it as {key}: [id, id] or as lines starting with '- '")
+            complete = False
             continue
         for index, entry in enumerate(entries):
             chapter_id = entry.get("id") if isinstance(entry, dict) else entry
@@ -124,77 +168,128 @@ def _check_book_meta(meta: Located, path: Path, log: ErrorLog) -> dict[str, tupl
                         "Write it as {id: glutes, title: Glutes}")
             if not isinstance(chapter_id, str) or not ID_PATTERN.match(chapter_id):
                 log.add(path, line, f'"{chapter_id}" is not a valid id',
-                        "Use lower-case letters, digits and hyphens")
+                        "Use lower-case letters, digits and hyphens, starting with a letter")
+                complete = False
                 continue
             if chapter_id in order:
-                log.add(path, line, f'"{chapter_id}" is listed twice')
+                log.add(path, line, f'"{chapter_id}" is listed twice',
+                        f"Line {order[chapter_id][1]} already lists it; remove one")
                 continue
             order[chapter_id] = (kind, line)
-    return order
+    return order, fields, complete
 
 
-def _text(meta: Located, path: Path, log: ErrorLog, *keys, required: bool = True) -> str:
-    value = meta.data
+def _name(keys: tuple) -> str:
+    """A field path for people: ("muscles", 1, "job") -> '"job" in entry 2 of "muscles"'."""
+    text = ""
+    for key in reversed(keys):
+        if isinstance(key, int):
+            text += f"{' in' if text else ''} entry {key + 1} of"
+        else:
+            text += f' "{key}"' if not text or text.endswith("of") else f' in "{key}"'
+    return text.strip()
+
+
+def _lookup(data, keys: tuple):
+    value = data
     for key in keys:
         if isinstance(value, dict):
             value = value.get(key)
         elif isinstance(value, list) and isinstance(key, int) and key < len(value):
             value = value[key]
         else:
-            value = None
+            return None
+    return value
+
+
+def _text(meta: Located, path: Path, log: ErrorLog, *keys, required: bool = True, hint: str = "") -> str:
+    value = _lookup(meta.data, keys)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            log.add(path, meta.line(*keys), f'missing required field "{".".join(map(str, keys))}"')
+            if isinstance(keys[-1], int):
+                log.add(path, meta.line(*keys), f"{_name(keys)} is empty", hint or "Write it, or remove the line")
+            else:
+                where = "" if len(keys) == 1 else " to that entry" if isinstance(keys[-2], int) \
+                    else f" under '{keys[-2]}:'"
+                log.add(path, meta.line(*keys), f"missing required field {_name(keys)}",
+                        hint or f"Add '{keys[-1]}: ...'{where}")
         return ""
-    if not isinstance(value, str | int | float):
-        log.add(path, meta.line(*keys), f'"{".".join(map(str, keys))}" must be text')
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        log.add(path, meta.line(*keys), f"{_name(keys)} must be text",
+                "Write it as words on the same line; put it in quotes if it is yes, no or a date, "
+                "or starts with [ or {")
         return ""
     return str(value).strip()
 
 
-def _list(meta: Located, path: Path, log: ErrorLog, key: str, minimum: int) -> list:
+def _list(meta: Located, path: Path, log: ErrorLog, key: str, minimum: int, fields: tuple = ()) -> list:
+    """The entries of a list field; with `fields`, only the entries that are sets of fields."""
     value = meta.data.get(key)
     if not isinstance(value, list) or len(value) < minimum:
-        log.add(path, meta.line(key), f'"{key}" needs at least {minimum} entr{"y" if minimum == 1 else "ies"}')
+        log.add(path, meta.line(key), f'"{key}" needs at least {minimum} entr{"y" if minimum == 1 else "ies"}',
+                f"List them under '{key}:', one per line starting with '- '")
         return []
-    return value
+    if not fields:
+        return value
+    good = []
+    for index, entry in enumerate(value):
+        if isinstance(entry, dict):
+            good.append((index, entry))
+        else:
+            log.add(path, meta.line(key, index), f"{_name((key, index))} must be a set of fields",
+                    "Give it " + ", ".join(f"'{f}: ...'" for f in fields) + ", one per line")
+    return good
 
 
-def _build_chapter(source: SourceFile, kind: str, project: Path, links: LinkContext,
-                   order: dict, log: ErrorLog) -> Chapter | None:
+def _mapping(meta: Located, path: Path, log: ErrorLog, key: str, fields: tuple) -> dict | None:
+    value = meta.data.get(key)
+    if isinstance(value, dict):
+        return value
+    log.add(path, meta.line(key), f'"{key}" must be a set of fields',
+            f"Under '{key}:', give " + " and ".join(f"'{f}: ...'" for f in fields) + ", each on its own "
+            "line and indented")
+    return None
+
+
+def _build_chapter(source: SourceFile, kind: str, links: LinkContext, log: ErrorLog) -> Chapter | None:
     path, meta = source.path, source.meta
     chapter_id = meta.data["id"]
-    chapter_links = LinkContext(project, path, links.chapter_files, links.figures)
+    _unknown_fields(meta, path, log, GROUP_FIELDS if kind == "group" else OTHER_FIELDS,
+                    "Group chapters may" if kind == "group" else "This chapter may")
+    chapter_links = LinkContext(links.project, path, links.chapter_files, links.figures)
     prose = render_prose(source.body, source.body_line, chapter_id, chapter_links)
     for problem in prose.problems:
         log.add(path, problem.line, problem.message, problem.hint)
-    if not prose.text.strip() and not meta.data.get("terms"):
-        log.add(path, source.body_line, "the chapter is empty", "Write the chapter's prose below the front matter")
-    title = _text(meta, path, log, "title")
+    if not prose.text.strip() and not prose.images and not meta.data.get("terms"):
+        log.add(path, source.body_line, "the chapter is empty",
+                "Write the chapter's text below the front matter's closing '---' line")
+    title = _text(meta, path, log, "title", hint="Add 'title: ...' to the front matter")
     fields = dict(id=chapter_id, title=title, kind=kind, source=log.relative(path),
                   intro_html=prose.intro_html, sections=tuple(prose.sections),
                   images=tuple(prose.images), prose_text=prose.text)
     if kind == "group":
-        fields.update(_group_fields(source, prose, log))
+        fields.update(_group_fields(source, prose, log, check_sections=bool(source.body.strip())))
     if chapter_id == "glossary" or meta.data.get("terms") is not None:
         terms = []
-        for index, _entry in enumerate(_list(meta, path, log, "terms", 1)):
+        for index, _entry in _list(meta, path, log, "terms", 1, ("term", "definition")):
             terms.append(Term(_text(meta, path, log, "terms", index, "term"),
                               _text(meta, path, log, "terms", index, "definition")))
         fields["terms"] = tuple(sorted(terms, key=lambda t: t.term.lower()))
     return Chapter(**fields)
 
 
-def _group_fields(source: SourceFile, prose, log: ErrorLog) -> dict:
+def _group_fields(source: SourceFile, prose, log: ErrorLog, check_sections: bool = True) -> dict:
     path, meta = source.path, source.meta
+    data = meta.data
+    needed = "Group chapters need: " + ", ".join(GROUP_FIELDS)
     for name in GROUP_FIELDS:
-        if name not in meta.data:
-            log.add(path, 2, f'missing required field "{name}"',
-                    "Group chapters need: " + ", ".join(GROUP_FIELDS))
-    phases = meta.data.get("phases") or []
-    if not isinstance(phases, list) or not phases:
+        if name not in data:
+            log.add(path, meta.base_line, f'missing required field "{name}"',
+                    f"Add '{name}:' to the front matter. {needed}")
+    phases = data.get("phases") if "phases" in data else []
+    if "phases" in data and (not isinstance(phases, list) or not phases):
         log.add(path, meta.line("phases"), '"phases" must list at least one phase',
-                "Choose from: " + ", ".join(PHASES))
+                "Write it as phases: [landing, stance]; choose from: " + ", ".join(PHASES))
         phases = []
     for index, phase in enumerate(phases):
         if phase not in PHASES:
@@ -202,33 +297,51 @@ def _group_fields(source: SourceFile, prose, log: ErrorLog) -> dict:
                     "Choose from: " + ", ".join(PHASES))
     muscles = tuple(
         Muscle(*(_text(meta, path, log, "muscles", i, k) for k in ("name", "where", "job")))
-        for i, _ in enumerate(_list(meta, path, log, "muscles", 1) if "muscles" in meta.data else []))
+        for i, _ in (_list(meta, path, log, "muscles", 1, ("name", "where", "job")) if "muscles" in data else []))
     moves = tuple(
         Move(*(_text(meta, path, log, "moves", i, k) for k in ("name", "how", "dose")),
-             key=bool(entry.get("key")) if isinstance(entry, dict) else False)
-        for i, entry in enumerate(_list(meta, path, log, "moves", 3) if "moves" in meta.data else []))
-    if moves and sum(m.key for m in moves) != 1:
-        log.add(path, meta.line("moves"), "exactly one move needs 'key: true'",
-                "The quick reference shows that move")
+             key=entry.get("key") is True)
+        for i, entry in (_list(meta, path, log, "moves", 3, ("name", "how", "dose")) if "moves" in data else []))
+    key_moves = sum(m.key for m in moves)
+    if moves and key_moves != 1:
+        log.add(path, meta.line("moves"),
+                "no move has 'key: true'" if not key_moves else f"{key_moves} moves have 'key: true'",
+                "Mark exactly one move with 'key: true'; the quick reference shows that move")
     cues = tuple(_text(meta, path, log, "cues", i)
-                 for i, _ in enumerate(_list(meta, path, log, "cues", 1) if "cues" in meta.data else []))
+                 for i, _ in enumerate(_list(meta, path, log, "cues", 1) if "cues" in data else []))
     figure = None
-    if "figure" in meta.data:
-        figure = Figure(src=f"figure:body-map-{meta.data['id']}",
+    if "figure" in data and _mapping(meta, path, log, "figure", ("alt", "caption")) is not None:
+        figure = Figure(src=f"figure:body-map-{data['id']}",
                         alt=_text(meta, path, log, "figure", "alt"),
                         caption=_text(meta, path, log, "figure", "caption"))
+    location = _text(meta, path, log, "location") if "location" in data else ""
+    summary = _text(meta, path, log, "summary") if "summary" in data else ""
+    if check_sections:
+        _check_sections(source, prose, log)
+    return dict(location=location, summary=summary, phases=tuple(p for p in phases if p in PHASES),
+                muscles=muscles, moves=moves, cues=cues, figure=figure)
+
+
+def _check_sections(source: SourceFile, prose, log: ErrorLog) -> None:
+    path = source.path
+    valid = ", ".join(f"{{#{k}}}" for k in GROUP_SECTIONS)
     keys = [s.key for s in prose.sections]
     for key in keys:
-        if key not in GROUP_SECTIONS:
+        if key in GROUP_SECTIONS:
+            continue
+        if key in prose.named_sections:
             log.add(path, prose.section_lines[key], f'unknown section "{{#{key}}}"',
-                    "Group chapters use the sections " + ", ".join(f"{{#{k}}}" for k in GROUP_SECTIONS))
+                    f"Group chapters use the sections {valid} (soreness is optional)")
+        else:
+            log.add(path, prose.section_lines[key], "this ## heading does not say which section it is",
+                    f"End the heading with one of {valid}, for example: ## Where they sit {{#where}}")
     missing = [k for k in REQUIRED_SECTIONS if k not in keys]
     if missing:
         log.add(path, source.body_line, "missing section " + ", ".join(f"{{#{k}}}" for k in missing),
-                "Add a '## Heading {#key}' for each")
-    elif keys != sorted(keys, key=lambda k: GROUP_SECTIONS.index(k) if k in GROUP_SECTIONS else 99):
-        log.add(path, source.body_line, "sections are out of order",
-                "Order them " + ", ".join(f"{{#{k}}}" for k in GROUP_SECTIONS))
-    return dict(location=_text(meta, path, log, "location"), summary=_text(meta, path, log, "summary"),
-                phases=tuple(p for p in phases if p in PHASES), muscles=muscles, moves=moves,
-                cues=cues, figure=figure)
+                "Add a '## Heading {#key}' line for each; group chapters need "
+                + ", ".join(f"{{#{k}}}" for k in REQUIRED_SECTIONS))
+    else:
+        known = [k for k in keys if k in GROUP_SECTIONS]
+        if known != sorted(known, key=GROUP_SECTIONS.index):
+            log.add(path, prose.section_lines[known[0]], "the sections are out of order",
+                    f"Put them in this order: {valid}")

@@ -75,6 +75,7 @@ def render_pdf(html: str, output: str, base_url: Path, allowed_roots: tuple[Path
                first_body_anchor: str | None = None, identifier: bytes = b"") -> Rendered:
     """Render `html`; raise RenderFailed with everything WeasyPrint complained about."""
     import weasyprint
+    from weasyprint.urls import FatalURLFetchingError
 
     if os.environ.get("MUSCLEDOCS_SUBSETTER") == "fonttools":
         # What a machine without libharfbuzz-subset0 does; lets tests prove reproducibility there.
@@ -94,7 +95,8 @@ def render_pdf(html: str, output: str, base_url: Path, allowed_roots: tuple[Path
             front_pages = next((i for i, ids in enumerate(anchors) if first_body_anchor in ids), 0)
         pdf = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=identifier or None,
                                  finisher=_page_labels(front_pages))
-    except Exception as exc:  # WeasyPrint raises many kinds; report them with the output name
+    # A refused fetch raises FatalURLFetchingError, a BaseException, to stop WeasyPrint at once.
+    except (Exception, FatalURLFetchingError) as exc:  # report every kind with the output name
         cause = exc.__cause__ or exc
         raise RenderFailed(output, collector.messages + [str(cause) or type(cause).__name__]) from None
     finally:

@@ -1,0 +1,57 @@
+"""Is the output folder already up to date? Answered from file contents alone, before any
+heavy module (Markdown, Jinja, WeasyPrint) is imported, so a no-op rebuild costs almost nothing.
+
+The stamp records a digest of every input (chapters, assets, layouts, the builder's code and
+library versions, the options) and a digest of every output written. Any change to either
+means a real build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from .cache import builder_fingerprint
+from .writers import write_atomic
+
+STAMP = ".muscledocs-build.json"
+LAYOUTS = Path(__file__).resolve().parent.parent / "layouts"
+BODY_MAP = Path(__file__).resolve().parent.parent / "assets" / "body-map.svg"
+
+
+def inputs_digest(project: Path, settings: str) -> str:
+    digest = hashlib.sha256(builder_fingerprint().encode())
+    digest.update(settings.encode())
+    digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    # Paths relative to their folder: the same sources in another place give the same stamp.
+    folders = [("chapters", project / "chapters"), ("assets", project / "assets"), ("layouts", LAYOUTS)]
+    files = [(f"{label}/{p.relative_to(folder).as_posix()}", p)
+             for label, folder in folders for p in sorted(folder.rglob("*")) if p.is_file()]
+    for label, path in files + [("body-map", BODY_MAP)]:
+        digest.update(label.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def up_to_date(out: Path, inputs: str) -> list[str] | None:
+    """The output names if `out` holds exactly what these inputs build, else None."""
+    try:
+        stamp = json.loads((out / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if stamp.get("inputs") != inputs:
+        return None
+    for name, expected in stamp.get("outputs", {}).items():
+        try:
+            if hashlib.sha256((out / name).read_bytes()).hexdigest() != expected:
+                return None
+        except OSError:
+            return None
+    return list(stamp.get("outputs", {}))
+
+
+def record(out: Path, inputs: str, outputs: dict[str, bytes]) -> None:
+    stamp = {"inputs": inputs,
+             "outputs": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(outputs.items())}}
+    write_atomic(out / STAMP, json.dumps(stamp, indent=1, sort_keys=True).encode("utf-8"))

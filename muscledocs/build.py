@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
@@ -22,6 +22,7 @@ from .model import Book, Edition
 from .pagemap import PageMap
 from .print_html import FONT_DIRS, PAPERS, handout_html, quick_reference_html
 from .templates import LAYOUTS
+from .uptodate import record
 from .validate import load_book
 from .writers import same_content, write_atomic
 
@@ -122,7 +123,7 @@ def plan(book: Book, options: Options, drawings: dict[str, str]) -> tuple[list[O
     return outputs, page_source
 
 
-def build(options: Options, report=print) -> list[Output]:
+def build(options: Options, report=print, stamp: str | None = None) -> list[Output]:
     """Build the requested outputs. Raises BuildError (sources) or RenderFailed (rendering)."""
     started = time.perf_counter()
     book = load_book(options.project, options.edition)
@@ -144,11 +145,19 @@ def build(options: Options, report=print) -> list[Output]:
             out.pages = out.info.get("pages", 0)
         else:
             missing.append(out)
-    _render(missing, options.jobs, cache)
 
-    results = list(outputs)
-    if "epub" in options.kinds:
-        results.append(_epub(book, options, drawings, page_source, cache))
+    epub: list[Output] = []
+
+    def make_epub() -> None:
+        epub.append(_epub(book, options, drawings, page_source, cache))
+
+    # The EPUB needs the A4 page map: make it as soon as that render is in, while the
+    # workers go on with the other outputs.
+    if "epub" in options.kinds and page_source not in missing:
+        make_epub()
+    _render(missing, options.jobs, cache, first=page_source,
+            when_first_done=make_epub if "epub" in options.kinds else None)
+    results = list(outputs) + epub
 
     options.out.mkdir(parents=True, exist_ok=True)
     for out in results:
@@ -158,25 +167,35 @@ def build(options: Options, report=print) -> list[Output]:
         if options.keep_html and out.job and out.kind == "handout":
             write_atomic(target.with_suffix(".html"), out.job.htmls[0].encode("utf-8"))
         report(_line(out, options.out))
+    if stamp:
+        record(options.out, stamp, {out.name: out.data for out in results}
+               | {out.name.replace(".pdf", ".html"): out.job.htmls[0].encode("utf-8")
+                  for out in results if options.keep_html and out.job and out.kind == "handout"})
     report(f"done in {time.perf_counter() - started:.1f} s")
     return results
 
 
-def _render(missing: list[Output], jobs: int, cache: Cache) -> None:
+def _render(missing: list[Output], jobs: int, cache: Cache, first: Output, when_first_done=None) -> None:
+    """Render what the cache lacks; `first` goes first and `when_first_done` runs once it is in."""
     if not missing:
         return
-    # Largest first, so two workers finish together.
-    missing.sort(key=lambda o: -sum(len(h) for h in o.job.htmls[:1]) * (2 if o.job.sheet else 1))
+    # `first` leads; then largest first, so the workers finish close together.
+    missing.sort(key=lambda o: (o is not first, -len(o.job.htmls[0]) * (2 if o.job.sheet else 1)))
     workers = min(jobs or os.cpu_count() or 1, len(missing))
     if workers <= 1:
         for out in missing:
             _finish(out, *_timed(run_job, out.job), cache)
+            if out is first and when_first_done:
+                when_first_done()
         return
     # Fork after loading only our light modules; each worker imports WeasyPrint for itself.
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
-        futures = [(out, pool.submit(_timed, run_job, out.job)) for out in missing]
-        for out, future in futures:
+        futures = {pool.submit(_timed, run_job, out.job): out for out in missing}
+        for future in as_completed(futures):
+            out = futures[future]
             _finish(out, *future.result(), cache)
+            if out is first and when_first_done:
+                when_first_done()
 
 
 def _timed(function, job):

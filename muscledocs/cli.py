@@ -106,9 +106,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .build import Options, build
     from .model import Edition
-    from .validate import group_ids, load_book
+    from .uptodate import inputs_digest, up_to_date
+    from .validate import group_ids
 
     if args.jobs < 0:
         raise UsageError("--jobs must be 0 (one per core) or more")
@@ -126,10 +126,20 @@ def run(args: argparse.Namespace) -> int:
     edition = Edition(only=settings.only, clinic=settings.clinic, date=settings.date,
                       coach=settings.coach, contact=settings.contact)
     if args.check:
+        from .validate import load_book
+
         book = load_book(project, edition)
         print(f"{len(book.chapters)} chapters checked; no errors.")
         return 0
     out = (settings.out or project / "build").resolve()
-    build(Options(project=project, out=out, kinds=tuple(kinds), papers=settings.papers,
-                  edition=edition, jobs=args.jobs, keep_html=args.keep_html))
+    options = dict(kinds=tuple(kinds), papers=settings.papers, edition=edition, keep_html=args.keep_html)
+    inputs = inputs_digest(project, repr(sorted(options.items())))
+    names = up_to_date(out, inputs)
+    if names is not None:  # nothing changed: nothing to parse, render or write
+        for name in names:
+            print(f"  {out / name}  up to date")
+        return 0
+    from .build import Options, build
+
+    build(Options(project=project, out=out, jobs=args.jobs, **options), stamp=inputs)
     return 0

@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""Benchmark the builder against bare WeasyPrint and pandoc; print medians and ratios.
+
+    python bench/run.py [--runs 3]
+
+Every scenario runs in a scratch copy of the project (chapters and assets; the code and layouts
+are this checkout's), so the repository's own build/ folder is never touched. Timings are wall
+clock medians of --runs runs; the machine is described at the top of the report. Nothing here
+asserts: the targets are printed next to the figures for a person to read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes.util
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MAKE_DOCS = ROOT / "make_docs.py"
+EPUB = "muscles-worked-when-running.epub"
+
+
+def scratch_project(parent: Path, name: str, repeat: int = 1) -> Path:
+    """A copy of the sources; with `repeat` > 1 every chapter's prose is repeated that often."""
+    project = parent / name
+    shutil.copytree(ROOT / "chapters", project / "chapters")
+    shutil.copytree(ROOT / "assets", project / "assets")
+    if repeat > 1:
+        for chapter in (project / "chapters").glob("*.md"):
+            head, _, body = chapter.read_text(encoding="utf-8").partition("\n---\n")
+            prose = body.split("\n## ", 1)
+            if len(prose) == 2:  # repeat the sections, keeping the required section ids once
+                intro, sections = prose
+                extra = "\n".join(_without_ids("## " + sections) for _ in range(repeat - 1))
+                body = intro + "\n## " + sections + "\n" + extra
+            else:
+                body = "\n\n".join([body] * repeat)
+            chapter.write_text(head + "\n---\n" + body, encoding="utf-8")
+    return project
+
+
+def _without_ids(text: str) -> str:
+    import re
+
+    return re.sub(r"\s*\{#[\w-]+\}", "", text).replace("\n## ", "\n### ").replace("## ", "### ", 1)
+
+
+def run(args: list[str], project: Path) -> float:
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, str(MAKE_DOCS), "--project", str(project), *args],
+                            capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit(f"build failed: {' '.join(args)}\n{result.stderr}")
+    return elapsed
+
+
+def timed(command: list[str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3, help="runs per scenario (median reported)")
+    options = parser.parse_args()
+    runs = options.runs
+    if not shutil.which("pandoc"):
+        sys.exit("pandoc is needed for the comparison: apt-get install pandoc")
+    weasyprint_cli = shutil.which("weasyprint") or sys.exit("the weasyprint command is missing")
+
+    work = Path(tempfile.mkdtemp(prefix="muscledocs-bench-"))
+    rows: list[tuple[str, str]] = []
+    try:
+        project = scratch_project(work, "project")
+        build = project / "build"
+
+        def fresh():
+            shutil.rmtree(build, ignore_errors=True)
+
+        cold, serial, noop, edit = [], [], [], []
+        for _ in range(runs):
+            fresh()
+            serial.append(run(["--jobs", "1"], project))
+            fresh()
+            cold.append(run([], project))
+            noop.append(run([], project))
+        chapter = project / "chapters" / "06-calves.md"
+        original = chapter.read_text(encoding="utf-8")
+        for index in range(runs):
+            run([], project)  # start from a complete build
+            chapter.write_text(original.replace(
+                "\n## ", f"\nA new sentence for benchmark edit {index} of {time.time()}.\n\n## ", 1),
+                encoding="utf-8")
+            edit.append(run([], project))
+        chapter.write_text(original, encoding="utf-8")
+
+        epub_only, pandoc = [], []
+        run([], project)
+        sources = sorted(str(p) for p in (project / "chapters").glob("*.md"))
+        for _ in range(runs):
+            (build / EPUB).unlink()
+            epub_only.append(run(["epub"], project))
+            pandoc.append(timed(["pandoc", "--quiet", "-f", "markdown", "-t", "epub3", "-o",
+                                 str(work / "pandoc.epub"), *sources]))
+
+        a4_only, bare = [], []
+        for _ in range(runs):
+            fresh()
+            a4_only.append(run(["handout", "--paper", "a4", "--keep-html"], project))
+            bare.append(timed([weasyprint_cli, "--pdf-variant", "pdf/ua-1", str(build / "handout-a4.html"),
+                               str(work / "bare.pdf")]))
+
+        big = scratch_project(work, "tenfold", repeat=10)
+        big_times, big_rss = [], []
+        for _ in range(runs):
+            shutil.rmtree(big / "build", ignore_errors=True)
+            big_times.append(run(["--jobs", "1"], big))
+            # The largest resident size any child process reached: with --jobs 1 that is the
+            # single builder process rendering the ten-fold book.
+            big_rss.append(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+        pages = _pages(big / "build" / "handout-a4.pdf")
+
+        c, s, n, e = median(cold), median(serial), median(noop), median(edit)
+        eo, pd = median(epub_only), median(pandoc)
+        a4, bw = median(a4_only), median(bare)
+        bt, peak = median(big_times), max(big_rss) / 1024
+        rows = [
+            ("cold full build", f"{c:6.2f} s"),
+            ("cold full build, --jobs 1", f"{s:6.2f} s"),
+            ("no-op rebuild", f"{n:6.2f} s"),
+            ("rebuild after editing one chapter", f"{e:6.2f} s"),
+            ("EPUB only, page map cached", f"{eo:6.2f} s"),
+            ("pandoc, same chapters to EPUB", f"{pd:6.2f} s"),
+            ("cold A4 handout only (handout --paper a4)", f"{a4:6.2f} s"),
+            ("bare weasyprint on the same HTML", f"{bw:6.2f} s"),
+            (f"ten-fold content ({pages} A4 pages), --jobs 1", f"{bt:6.2f} s, peak {peak:.0f} MB"),
+        ]
+        ratios = [
+            ("cold / --jobs 1", c / s, 0.65),
+            ("no-op / cold", n / c, 0.05),
+            ("one-chapter edit / cold", e / c, 0.85),
+            ("EPUB only / pandoc", eo / pd, 2.0),
+            ("A4 only / bare weasyprint", a4 / bw, 1.15),
+            ("ten-fold / normal serial build", bt / s, 10.0),
+        ]
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(_machine())
+    print(f"median of {runs} runs each\n")
+    for name, value in rows:
+        print(f"  {name:<48} {value}")
+    print()
+    for name, ratio, target in ratios:
+        verdict = "meets" if ratio <= target else "MISSES"
+        print(f"  {name:<36} {ratio:5.2f}   target <= {target:<5} {verdict}")
+    print(f"  {'ten-fold peak memory':<36} {peak:5.0f} MB target <= 500   {'meets' if peak <= 500 else 'MISSES'}")
+    return 0
+
+
+def _pages(path: Path) -> int:
+    from pypdf import PdfReader
+
+    return len(PdfReader(path).pages)
+
+
+def _machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    from importlib.metadata import version
+
+    subsetter = "HarfBuzz" if ctypes.util.find_library("harfbuzz-subset") else "fontTools"
+    pandoc = subprocess.run(["pandoc", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+    return (f"machine: {os.cpu_count()} cores, {cpu}; {platform.system()} {platform.release()}\n"
+            f"Python {platform.python_version()}, WeasyPrint {version('weasyprint')} "
+            f"(font subsetting: {subsetter}), {pandoc}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

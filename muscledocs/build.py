@@ -11,19 +11,16 @@ import datetime as dt
 import hashlib
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from multiprocessing import get_context
 from pathlib import Path
 
 from .artwork import book_figures
 from .cache import Cache, key_for
-from .model import Book, Edition
+from .model import Book, Edition, book_from_json, book_to_json
 from .pagemap import PageMap
 from .print_html import FONT_DIRS, PAPERS, handout_html, quick_reference_html
-from .templates import LAYOUTS
-from .uptodate import record
-from .validate import load_book
+from .templates import LAYOUTS, keep_compiled_templates
+from .uptodate import inputs_digest, record
 from .writers import same_content, write_atomic
 
 KINDS = ("handout", "quick-reference", "booklet", "epub")
@@ -126,13 +123,14 @@ def plan(book: Book, options: Options, drawings: dict[str, str]) -> tuple[list[O
 def build(options: Options, report=print, stamp: str | None = None) -> list[Output]:
     """Build the requested outputs. Raises BuildError (sources) or RenderFailed (rendering)."""
     started = time.perf_counter()
-    book = load_book(options.project, options.edition)
+    keep_compiled_templates(options.project / "build" / ".cache" / "templates")
+    cache = Cache(options.project / "build" / ".cache")
+    book = _validated_book(options, cache)
     # Reproducible-builds convention: fontTools (WeasyPrint's fallback font subsetter when
     # libharfbuzz-subset is missing) stamps fonts with this time instead of "now".
     os.environ.setdefault("SOURCE_DATE_EPOCH", str(int(modified_time(book).replace(tzinfo=dt.UTC).timestamp())))
     drawings = book_figures(book)
     outputs, page_source = plan(book, options, drawings)
-    cache = Cache(options.project / "build" / ".cache")
     wanted = list(outputs)
     if "epub" in options.kinds and page_source not in outputs:
         wanted.append(page_source)
@@ -175,6 +173,20 @@ def build(options: Options, report=print, stamp: str | None = None) -> list[Outp
     return results
 
 
+def _validated_book(options: Options, cache: Cache) -> Book:
+    """The Book, from the cache when these exact sources were validated before (the way Sphinx
+    keeps its environment): saves parsing every chapter, and even importing the parsers."""
+    key = key_for("book", inputs_digest(options.project, repr(options.edition)))
+    hit = cache.get(key)
+    if hit:
+        return book_from_json(hit[0].decode("utf-8"))
+    from .validate import load_book
+
+    book = load_book(options.project, options.edition)
+    cache.put(key, book_to_json(book).encode("utf-8"), {})
+    return book
+
+
 def _render(missing: list[Output], jobs: int, cache: Cache, first: Output, when_first_done=None) -> None:
     """Render what the cache lacks; `first` goes first and `when_first_done` runs once it is in."""
     if not missing:
@@ -189,6 +201,9 @@ def _render(missing: list[Output], jobs: int, cache: Cache, first: Output, when_
                 when_first_done()
         return
     # Fork after loading only our light modules; each worker imports WeasyPrint for itself.
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from multiprocessing import get_context
+
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
         futures = {pool.submit(_timed, run_job, out.job): out for out in missing}
         for future in as_completed(futures):

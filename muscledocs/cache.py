@@ -3,12 +3,12 @@ every --out folder. A key covers everything a render depends on, so a hit is alw
 
 from __future__ import annotations
 
-import ctypes.util
+import ctypes
 import hashlib
 import json
 import os
+import sys
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 
 from .writers import write_atomic
@@ -17,22 +17,46 @@ CACHE_FORMAT = "1"
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
+RENDERING_PACKAGES = ("weasyprint", "pydyf", "pypdf", "ebooklib", "pillow", "font_source_sans_pro",
+                      "font_source_serif_pro", "lxml", "jinja2", "markdown_it_py")
+
+
 @cache
 def builder_fingerprint() -> str:
-    """Changes when the builder's code or a rendering library changes."""
+    """Changes when the builder's code, a rendering library or the font subsetter changes."""
     digest = hashlib.sha256(CACHE_FORMAT.encode())
-    # The font subsetter changes the PDF bytes: HarfBuzz's if installed, else fontTools.
-    subsetter = os.environ.get("MUSCLEDOCS_SUBSETTER") or ctypes.util.find_library("harfbuzz-subset") or "fonttools"
-    digest.update(subsetter.encode())
+    digest.update(_font_subsetter().encode())
     for source in sorted(PACKAGE_DIR.glob("*.py")):
         digest.update(source.name.encode() + source.read_bytes())
-    for package in ("weasyprint", "pydyf", "pypdf", "ebooklib", "Pillow", "font-source-sans-pro",
-                    "font-source-serif-pro"):
-        try:
-            digest.update(f"{package}={metadata.version(package)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(package.encode())
+    digest.update(" ".join(_installed_versions()).encode())
     return digest.hexdigest()
+
+
+def _font_subsetter() -> str:
+    """HarfBuzz's subsetter if the library loads, else fontTools: they write different bytes."""
+    if os.environ.get("MUSCLEDOCS_SUBSETTER"):
+        return os.environ["MUSCLEDOCS_SUBSETTER"]
+    for name in ("libharfbuzz-subset.so.0", "libharfbuzz-subset.0.dylib", "harfbuzz-subset.dll"):
+        try:
+            ctypes.CDLL(name)
+            return "harfbuzz"
+        except OSError:
+            continue
+    return "fonttools"
+
+
+def _installed_versions() -> list[str]:
+    """Installed distributions of the rendering libraries, read from their dist-info folder
+    names (importlib.metadata.version() is ten times slower, and this runs on every build)."""
+    found = []
+    for entry in sys.path:
+        folder = Path(entry or ".")
+        if not folder.is_dir():
+            continue
+        for name in os.listdir(folder):
+            if name.endswith(".dist-info") and name.split("-")[0].lower() in RENDERING_PACKAGES:
+                found.append(name)
+    return sorted(found)
 
 
 def key_for(*parts: str | bytes) -> str:

@@ -107,8 +107,12 @@ def main(argv: list[str] | None = None) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from .model import Edition
+
+    def group_ids(project: Path) -> list[str]:
+        from .validate import group_ids
+
+        return group_ids(project)
     from .uptodate import inputs_digest, up_to_date
-    from .validate import group_ids
 
     if args.jobs < 0:
         raise UsageError("--jobs must be 0 (one per core) or more")
@@ -122,7 +126,8 @@ def run(args: argparse.Namespace) -> int:
     file_data = read_edition_file(args.edition, project) if args.edition else {}
     flags = {"only": args.only, "clinic": args.clinic, "date": args.date, "coach": args.coach,
              "contact": args.contact, "paper": args.paper, "out": args.out}
-    settings = settle(file_data, flags, group_ids(project))
+    wants_groups = args.only or file_data.get("only")  # only then are the ids needed
+    settings = settle(file_data, flags, group_ids(project) if wants_groups else [])
     edition = Edition(only=settings.only, clinic=settings.clinic, date=settings.date,
                       coach=settings.coach, contact=settings.contact)
     if args.check:

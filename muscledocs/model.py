@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import asdict, dataclass, field
 
 PHASES = ("landing", "stance", "push-off", "swing")
 
@@ -109,3 +110,27 @@ class Book:
     @property
     def back(self) -> tuple[Chapter, ...]:
         return tuple(c for c in self.chapters if c.kind == "back")
+
+
+def book_to_json(book: Book) -> str:
+    """The model as JSON, so a later build can reuse it without parsing the chapters again."""
+    return json.dumps(asdict(book), sort_keys=True)
+
+
+def book_from_json(text: str) -> Book:
+    data = json.loads(text)
+    chapters = []
+    for ch in data.pop("chapters"):
+        figure = ch.pop("figure")
+        chapters.append(Chapter(
+            **{k: tuple(v) if k in ("phases", "cues") else v for k, v in ch.items()
+               if k not in ("sections", "muscles", "moves", "terms", "images")},
+            sections=tuple(Section(**s) for s in ch["sections"]),
+            muscles=tuple(Muscle(**m) for m in ch["muscles"]),
+            moves=tuple(Move(**m) for m in ch["moves"]),
+            terms=tuple(Term(**t) for t in ch["terms"]),
+            images=tuple(Figure(**i) for i in ch["images"]),
+            figure=Figure(**figure) if figure else None))
+    edition = data.pop("edition")
+    return Book(**data, chapters=tuple(chapters),
+                edition=Edition(**{k: tuple(v) if k == "only" else v for k, v in edition.items()}))

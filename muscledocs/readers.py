@@ -12,6 +12,9 @@ import yaml
 
 from .errors import ErrorLog
 
+# libyaml's safe loader when PyYAML was built with it (about ten times faster); same rules.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 YAML_HINT = "Check the indentation (spaces, not tabs), and put a value that holds ': ' in quotes"
 
 
@@ -95,19 +98,29 @@ def parse_yaml(text: str, path: Path, first_line: int, log: ErrorLog) -> Located
     `first_line` is the file line that line 0 of `text` sits on. The safe loader only builds
     plain data (text, numbers, dates, lists, mappings): a tag such as !!python/object is an error.
     """
-    loader = yaml.SafeLoader(text)
     try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.YAMLError as exc:
-        log.add(path, *_yaml_problem(exc, first_line))
-        return None
-    finally:
-        loader.dispose()
+        node, data = _load(SAFE_LOADER, text)
+    except yaml.YAMLError:
+        # Parse again with the pure-Python loader: its messages are the ones explained in
+        # _yaml_problem (libyaml words them differently). Only broken files pay for this.
+        try:
+            node, data = _load(yaml.SafeLoader, text)
+        except yaml.YAMLError as exc:
+            log.add(path, *_yaml_problem(exc, first_line))
+            return None
     lines: dict[tuple, int] = {}
     if node is not None:
         _record_lines(node, (), first_line, lines, path, log)
     return Located(data, lines, first_line + (node.start_mark.line if node is not None else 0))
+
+
+def _load(loader_class, text: str):
+    loader = loader_class(text)
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    finally:
+        loader.dispose()
 
 
 def _record_lines(node: yaml.Node, path: tuple, first_line: int, lines: dict, file: Path,

@@ -30,28 +30,35 @@ EPUB = "muscles-worked-when-running.epub"
 
 
 def scratch_project(parent: Path, name: str, repeat: int = 1) -> Path:
-    """A copy of the sources; with `repeat` > 1 every chapter's prose is repeated that often."""
+    """A copy of the sources; with `repeat` > 1 every chapter's text (its prose sections, its
+    moves and the glossary's terms) is there `repeat` times. The muscle lists stay as they are:
+    the one-page quick reference lists every muscle, and 80 per group cannot fit one page."""
     project = parent / name
     shutil.copytree(ROOT / "chapters", project / "chapters")
     shutil.copytree(ROOT / "assets", project / "assets")
     if repeat > 1:
         for chapter in (project / "chapters").glob("*.md"):
-            head, _, body = chapter.read_text(encoding="utf-8").partition("\n---\n")
-            prose = body.split("\n## ", 1)
-            if len(prose) == 2:  # repeat the sections, keeping the required section ids once
-                intro, sections = prose
-                extra = "\n".join(_without_ids("## " + sections) for _ in range(repeat - 1))
-                body = intro + "\n## " + sections + "\n" + extra
-            else:
-                body = "\n\n".join([body] * repeat)
-            chapter.write_text(head + "\n---\n" + body, encoding="utf-8")
+            _repeat_chapter(chapter, repeat)
     return project
 
 
-def _without_ids(text: str) -> str:
+def _repeat_chapter(chapter: Path, repeat: int) -> None:
     import re
 
-    return re.sub(r"\s*\{#[\w-]+\}", "", text).replace("\n## ", "\n### ").replace("## ", "### ", 1)
+    import yaml
+
+    _, front, body = chapter.read_text(encoding="utf-8").split("---\n", 2)
+    meta = yaml.safe_load(front)
+    for key in ("moves", "terms"):
+        if key in meta:
+            copies = [dict(row, key=False) if key == "moves" else row for row in meta[key]]
+            meta[key] = meta[key] + copies * (repeat - 1)
+    intro, heading, sections = body.partition("\n## ")
+    # The copies keep no {#id} (each section id may appear once) and become sub-sections.
+    copy = re.sub(r"\s*\{#[\w-]+\}", "", heading + sections).replace("\n## ", "\n### ")
+    body = intro + heading + sections + ("\n" + copy) * (repeat - 1) if heading else "\n\n".join([body] * repeat)
+    text = "---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n" + body
+    chapter.write_text(text, encoding="utf-8")
 
 
 def run(args: list[str], project: Path) -> float:

@@ -106,8 +106,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .model import Edition
-
     def group_ids(project: Path) -> list[str]:
         from .validate import group_ids
 
@@ -128,8 +126,7 @@ def run(args: argparse.Namespace) -> int:
              "contact": args.contact, "paper": args.paper, "out": args.out}
     wants_groups = args.only or file_data.get("only")  # only then are the ids needed
     settings = settle(file_data, flags, group_ids(project) if wants_groups else [])
-    edition = Edition(only=settings.only, clinic=settings.clinic, date=settings.date,
-                      coach=settings.coach, contact=settings.contact)
+    edition = settings.edition
     if args.check:
         from .validate import load_book
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import BuildError, SourceError
+from .model import Edition
 
 KEYS = {"only", "clinic", "date", "coach", "contact", "paper", "out"}
 PAPER_NAMES = ("a4", "letter")
@@ -21,11 +22,9 @@ class UsageError(Exception):
 
 @dataclass(frozen=True)
 class EditionSettings:
-    only: tuple[str, ...] = ()
-    clinic: str = ""
-    date: str = ""
-    coach: str = ""
-    contact: str = ""
+    """What goes into the book (the Edition) and where and on what paper it is printed."""
+
+    edition: Edition
     papers: tuple[str, ...] = PAPER_NAMES
     out: Path | None = None
 
@@ -139,9 +138,9 @@ def settle(file_data: dict, flags: dict, valid_groups: list[str]) -> EditionSett
         date = date.isoformat()
     # Keep the book's canonical order whatever order the coach typed.
     ordered = tuple(g for g in valid_groups if g in only)
-    return EditionSettings(only=ordered, clinic=str(merged.get("clinic", "")), date=str(date),
-                           coach=str(merged.get("coach", "")), contact=str(merged.get("contact", "")),
-                           papers=tuple(p for p in PAPER_NAMES if p in papers),
+    edition = Edition(only=ordered, clinic=str(merged.get("clinic", "")), date=str(date),
+                      coach=str(merged.get("coach", "")), contact=str(merged.get("contact", "")))
+    return EditionSettings(edition, papers=tuple(p for p in PAPER_NAMES if p in papers),
                            out=Path(merged["out"]) if merged.get("out") else None)
 
 

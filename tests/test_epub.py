@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
+import pytest
 from lxml import etree
 
 from conftest import EPUB_NAME
@@ -77,3 +79,24 @@ def epubcheck_messages(path, tmp_path) -> list[dict]:
 
 def test_epubcheck_reports_nothing(built, tmp_path):
     assert epubcheck_messages(built / EPUB_NAME, tmp_path) == []
+
+
+READERS = {
+    "pandoc": ["pandoc", "-f", "epub", "-t", "plain", "{epub}", "-o", "{out}"],
+    "ebook-convert": ["ebook-convert", "{epub}", "{out}"],
+}
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_real_readers_open_it_and_show_every_chapter(reader, built, tmp_path):
+    """What a runner's software sees; runs where pandoc or calibre is installed."""
+    if not shutil.which(READERS[reader][0]):
+        pytest.skip(f"{READERS[reader][0]} is not installed")
+    out = tmp_path / "book.txt"
+    command = [part.format(epub=built / EPUB_NAME, out=out) for part in READERS[reader]]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    text = out.read_text(encoding="utf-8")
+    for title in ("Introduction", "Glutes", "Quadriceps", "Hip Flexors", "Core", "Hamstrings", "Calves",
+                  "Upper Body", "Putting It Together", "Glossary"):
+        assert title in text, (reader, title)

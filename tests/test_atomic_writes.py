@@ -1,0 +1,69 @@
+"""Nothing lost: interrupted and simultaneous builds never damage or half-write an output."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+
+import pytest
+from pypdf import PdfReader
+
+from conftest import EPUB_NAME, ROOT
+
+TARGETS = ["handout", "epub", "--paper", "a4"]
+
+
+def start(project, out):
+    # A session of its own, so a signal reaches the workers too, as Ctrl-C in a terminal does.
+    return subprocess.Popen([sys.executable, str(ROOT / "make_docs.py"), "--project", str(project), *TARGETS,
+                             "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+
+
+def snapshot(folder):
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
+def edit(project):
+    chapter = project / "chapters" / "04-core.md"
+    chapter.write_text(chapter.read_text().replace("\n## ", f"\nAn edit made at {time.time()}.\n\n## ", 1))
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "kill"])
+def test_an_interrupted_build_leaves_the_previous_outputs_intact(sample_project, tmp_path, sig):
+    out = tmp_path / "out"
+    first = start(sample_project, out)
+    assert first.wait(timeout=300) == 0
+    (out / "notes.txt").write_text("the coach's own file")
+    before = snapshot(out)
+    edit(sample_project)  # so the next build really renders
+    build = start(sample_project, out)
+    time.sleep(1.0)  # in the middle of rendering
+    os.killpg(build.pid, sig)
+    _, stderr = build.communicate(timeout=120)
+    assert build.returncode != 0
+    if sig == signal.SIGINT:
+        assert build.returncode == 130 and "Traceback" not in stderr
+        assert "previous outputs are unchanged" in stderr
+    after = snapshot(out)
+    assert {name: data for name, data in after.items() if not name.endswith(".part")} == before
+    if sig == signal.SIGINT:
+        assert not [name for name in after if name.endswith(".part")]  # cleaned up
+
+
+def test_two_builds_at_once_into_one_folder_both_finish_valid(sample_project, tmp_path):
+    out = tmp_path / "out"
+    builds = [start(sample_project, out), start(sample_project, out)]
+    for build in builds:
+        _, stderr = build.communicate(timeout=300)
+        assert build.returncode == 0, stderr
+    reader = PdfReader(out / "handout-a4.pdf")
+    assert len(reader.pages) > 10
+    with zipfile.ZipFile(io.BytesIO((out / EPUB_NAME).read_bytes())) as epub:
+        assert epub.testzip() is None and epub.namelist()[0] == "mimetype"
+    assert not [p for p in out.iterdir() if p.name.endswith(".part")]

@@ -147,8 +147,11 @@ def render_prose(source: str, first_line: int, chapter_id: str, links: LinkConte
 
     _resolve_fragments(prose, chapter_id)
     renderer = _MD.renderer
-    for index, (key, heading, heading_id, body, line) in enumerate(chunks):
+    for index, (key, _heading, heading_id, body, line) in enumerate(chunks):
+        heading_html = ""
         if index:
+            # The heading's inline Markdown (*emphasis*, `code`), already checked like any prose.
+            heading_html = renderer.renderInline(body[0].children or [], _MD.options, {})
             body = body[2:]  # the heading's own inline and heading_close tokens
         html = renderer.render(_promote_figures(body), _MD.options, {})
         if not prose.problems:
@@ -156,8 +159,7 @@ def render_prose(source: str, first_line: int, chapter_id: str, links: LinkConte
         if index == 0:
             prose.intro_html = html
         else:
-            prose.sections.append(Section(key=key, heading=escape(heading), html=html,
-                                          anchor=heading_id))
+            prose.sections.append(Section(key=key, heading=heading_html, html=html, anchor=heading_id))
     prose.text = _plain_text(tokens)
     return prose
 

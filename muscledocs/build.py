@@ -21,7 +21,7 @@ from .pagemap import PageMap
 from .print_html import FONT_DIRS, PAPERS, handout_html, quick_reference_html
 from .templates import LAYOUTS, keep_compiled_templates
 from .uptodate import inputs_digest, record
-from .writers import same_content, write_atomic
+from .writers import remove_stale_parts, same_content, write_atomic
 
 KINDS = ("handout", "quick-reference", "booklet", "epub")
 BOOKLET_PAGE = {"a4": "a5", "letter": "half-letter"}
@@ -158,6 +158,7 @@ def build(options: Options, report=print, stamp: str | None = None) -> list[Outp
     results = list(outputs) + epub
 
     options.out.mkdir(parents=True, exist_ok=True)
+    remove_stale_parts(options.out)
     for out in results:
         target = options.out / out.name
         if not same_content(target, out.data):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 
@@ -31,3 +32,17 @@ def same_content(path: Path, data: bytes) -> bool:
         return path.stat().st_size == len(data) and path.read_bytes() == data
     except OSError:
         return False
+
+
+def remove_stale_parts(folder: Path, older_than: float = 600.0) -> None:
+    """Remove temporary files that a killed build left behind (our own `.NAME.*.part` only).
+
+    A file younger than `older_than` seconds may belong to a build running right now, so it stays.
+    """
+    now = time.time()
+    for part in folder.glob(".*.part"):
+        try:
+            if now - part.stat().st_mtime > older_than:
+                part.unlink()
+        except FileNotFoundError:
+            pass  # another build finished with it first

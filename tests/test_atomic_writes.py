@@ -67,3 +67,16 @@ def test_two_builds_at_once_into_one_folder_both_finish_valid(sample_project, tm
     with zipfile.ZipFile(io.BytesIO((out / EPUB_NAME).read_bytes())) as epub:
         assert epub.testzip() is None and epub.namelist()[0] == "mimetype"
     assert not [p for p in out.iterdir() if p.name.endswith(".part")]
+
+
+def test_a_later_build_clears_what_a_killed_build_left_behind(sample_project, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    stale = out / ".handout-a4.pdf.abc123.part"
+    fresh = out / ".handout-a4.pdf.def456.part"  # as if another build were writing it now
+    stale.write_bytes(b"half a PDF")
+    fresh.write_bytes(b"half a PDF")
+    os.utime(stale, (time.time() - 3600, time.time() - 3600))
+    build = start(sample_project, out)
+    assert build.wait(timeout=300) == 0
+    assert not stale.exists() and fresh.exists()

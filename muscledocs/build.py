@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .artwork import book_figures
+from .booklet_pages import BookletJob, render_booklet
 from .cache import Cache, key_for
 from .model import Book, Edition, book_from_json, book_to_json
 from .pagemap import PageMap
@@ -51,6 +52,7 @@ class RenderJob:
     first_body_anchor: str | None = None
     sheet: str | None = None  # booklet: impose onto this sheet
     document_id: str = ""  # the PDF's permanent /ID: the same for every build of this output
+    booklet: BookletJob | None = None  # booklets are rendered chapter by chapter
 
 
 @dataclass
@@ -69,7 +71,9 @@ def run_job(job: RenderJob) -> tuple[bytes, dict]:
     """Render one PDF output (runs in a worker process)."""
     from .pdf import RenderFailed, render_pdf
 
-    allowed = (job.project.resolve(), LAYOUTS.resolve()) + FONT_DIRS
+    if job.booklet:
+        return render_booklet(job.booklet)
+    allowed = allowed_roots(job.project)
     for html in job.htmls:
         rendered = render_pdf(html, job.name, job.project, allowed, job.first_body_anchor,
                               job.document_id.encode())
@@ -78,14 +82,14 @@ def run_job(job: RenderJob) -> tuple[bytes, dict]:
     else:
         raise RenderFailed(job.name, ["the quick reference does not fit on one page even at the "
                                       "smallest type size; shorten the summaries or key moves"])
-    data = rendered.pdf
-    if job.sheet:
-        from .booklet import impose_booklet
-
-        data = impose_booklet(data, job.sheet)
     info = {"pages": rendered.pages, "page_anchors": rendered.page_anchors,
             "front_pages": rendered.front_pages}
-    return data, info
+    return rendered.pdf, info
+
+
+def allowed_roots(project: Path) -> tuple[Path, ...]:
+    """What a render may read: the project, the layouts and the installed fonts."""
+    return (project.resolve(), LAYOUTS.resolve()) + FONT_DIRS
 
 
 def plan(book: Book, options: Options, drawings: dict[str, str]) -> tuple[list[Output], Output]:
@@ -101,7 +105,9 @@ def plan(book: Book, options: Options, drawings: dict[str, str]) -> tuple[list[O
 
     def output(name, kind, htmls, sheet=None) -> Output:
         document_id = hashlib.md5(f"{book.identifier}|{name}|{book.edition}".encode()).hexdigest()
-        job = RenderJob(name, kind, tuple(htmls), project, first_anchor, sheet, document_id)
+        booklet = BookletJob(name, book, drawings, BOOKLET_PAGE[sheet], sheet, project, allowed_roots(project),
+                             project / "build" / ".cache") if sheet else None
+        job = RenderJob(name, kind, tuple(htmls), project, first_anchor, sheet, document_id, booklet)
         return Output(name, kind, key_for(kind, sheet or "", *htmls), job)
 
     outputs = []

@@ -87,6 +87,9 @@ def main(argv: list[str] | None = None) -> int:
         count = len(exc.errors)
         print(f"{count} error{'s' if count != 1 else ''}; nothing was written.", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the output was piped into something that stopped reading
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 0
     except KeyboardInterrupt:
         print("interrupted; the previous outputs are unchanged.", file=sys.stderr)
         return 130

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,10 +72,9 @@ def _fetcher(allowed_roots: tuple[Path, ...]):
     return ProjectOnlyFetcher()
 
 
-def render_pdf(html: str, output: str, base_url: Path, allowed_roots: tuple[Path, ...],
-               first_body_anchor: str | None = None, identifier: bytes = b"") -> Rendered:
-    """Render `html`; raise RenderFailed with everything WeasyPrint complained about."""
-    import weasyprint
+@contextmanager
+def _failing_on_problems(output: str):
+    """Turn everything WeasyPrint logs, and any exception, into RenderFailed for `output`."""
     from weasyprint.urls import FatalURLFetchingError
 
     if os.environ.get("MUSCLEDOCS_SUBSETTER") == "fonttools":
@@ -86,15 +86,7 @@ def render_pdf(html: str, output: str, base_url: Path, allowed_roots: tuple[Path
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collector)
     try:
-        document = weasyprint.HTML(string=html, base_url=str(base_url) + "/",
-                                   url_fetcher=_fetcher(allowed_roots)).render(
-            pdf_variant=PDF_VARIANT)
-        anchors = first_appearances(document.pages)
-        front_pages = 0
-        if first_body_anchor:
-            front_pages = next((i for i, ids in enumerate(anchors) if first_body_anchor in ids), 0)
-        pdf = document.write_pdf(pdf_variant=PDF_VARIANT, pdf_identifier=identifier or None,
-                                 finisher=_page_labels(front_pages))
+        yield
     # A refused fetch raises FatalURLFetchingError, a BaseException, to stop WeasyPrint at once.
     except (Exception, FatalURLFetchingError) as exc:  # report every kind with the output name
         cause = exc.__cause__ or exc
@@ -103,8 +95,39 @@ def render_pdf(html: str, output: str, base_url: Path, allowed_roots: tuple[Path
         logger.removeHandler(collector)
     if collector.messages:
         raise RenderFailed(output, collector.messages)
-    return Rendered(pdf=pdf, pages=len(document.pages), page_anchors=anchors,
-                    front_pages=front_pages)
+
+
+class SharedStyle:
+    """One parsed stylesheet and font configuration, for rendering many parts of one output."""
+
+    def __init__(self, css: str, output: str, base_url: Path, allowed_roots: tuple[Path, ...]):
+        import weasyprint
+        from weasyprint.text.fonts import FontConfiguration
+
+        with _failing_on_problems(output):
+            self.font_config = FontConfiguration()
+            self.stylesheet = weasyprint.CSS(string=css, base_url=str(base_url) + "/",
+                                             url_fetcher=_fetcher(allowed_roots), font_config=self.font_config)
+
+
+def render_pdf(html: str, output: str, base_url: Path, allowed_roots: tuple[Path, ...],
+               first_body_anchor: str | None = None, identifier: bytes = b"",
+               shared: SharedStyle | None = None, tagged: bool = True) -> Rendered:
+    """Render `html`; raise RenderFailed with everything WeasyPrint complained about."""
+    import weasyprint
+
+    variant = PDF_VARIANT if tagged else None
+    extra = {"stylesheets": [shared.stylesheet], "font_config": shared.font_config} if shared else {}
+    with _failing_on_problems(output):
+        document = weasyprint.HTML(string=html, base_url=str(base_url) + "/",
+                                   url_fetcher=_fetcher(allowed_roots)).render(pdf_variant=variant, **extra)
+        anchors = first_appearances(document.pages)
+        front_pages = 0
+        if first_body_anchor:
+            front_pages = next((i for i, ids in enumerate(anchors) if first_body_anchor in ids), 0)
+        pdf = document.write_pdf(pdf_variant=variant, pdf_identifier=identifier or None,
+                                 finisher=_page_labels(front_pages))
+    return Rendered(pdf=pdf, pages=len(document.pages), page_anchors=anchors, front_pages=front_pages)
 
 
 def first_appearances(pages) -> list[list[str]]:

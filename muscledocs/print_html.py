@@ -73,13 +73,34 @@ def _map_sources(html: str, url) -> str:
     return SRC_ATTR.sub(lambda m: f'src="{url(m.group(1))}"', html)
 
 
-def handout_html(book: Book, paper: Paper, project: Path, drawings: dict[str, str]) -> str:
+@dataclass(frozen=True)
+class Part:
+    """A slice of the handout rendered on its own. Booklet pages are rendered chapter by
+    chapter so that an edit re-renders one chapter, not the whole booklet."""
+
+    front: bool = False  # the cover and the contents
+    chapter: str = ""  # one chapter's id
+    notes: bool = False
+    start: int = 0  # the printed number of its first page (body parts)
+    left_first: bool = False  # its first page is a left-hand page
+    toc_pages: tuple[tuple[str, str], ...] = ()  # chapter id -> printed page, for the contents
+
+
+def handout_stylesheet(paper: Paper) -> str:
+    return read_layout("print/handout.css") + (read_layout("print/booklet-page.css") if paper.booklet_page else "")
+
+
+def handout_html(book: Book, paper: Paper, project: Path, drawings: dict[str, str],
+                 part: Part | None = None, inline_css: bool = True) -> str:
+    """The print HTML. With `inline_css` False the stylesheet is left out, for a renderer that
+    passes one parsed copy to every part."""
     url = url_mapper(project, drawings)
     group_numbers = {ch.id: index for index, ch in enumerate(book.groups, start=1)}
-    html = render("print/handout.html.j2", book=book, paper=paper, fonts_css=fonts_css(),
-                  stylesheet=Markup(read_layout("print/handout.css")
-                                    + (read_layout("print/booklet-page.css") if paper.booklet_page else "")),
-                  group_numbers=group_numbers, url=url)
+    html = render("print/handout.html.j2", book=book, paper=paper,
+                  fonts_css=fonts_css() if inline_css else "",
+                  stylesheet=Markup(handout_stylesheet(paper)) if inline_css else "",
+                  group_numbers=group_numbers, url=url, part=part,
+                  toc_pages=dict(part.toc_pages) if part and part.toc_pages else None)
     # Prose images were rendered by the Markdown stage with internal URLs.
     html = _map_sources(html, url)
     return html.replace('href="chapter:', 'href="#')

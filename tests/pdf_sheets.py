@@ -39,3 +39,28 @@ def halves(sheet: PageObject) -> tuple[str, str]:
     left = " ".join(t for x, t in placed_pages(sheet) if x < middle - 1)
     right = " ".join(t for x, t in placed_pages(sheet) if x >= middle - 1)
     return left, right
+
+
+def placed_page_texts(sheet: PageObject) -> list[tuple[float, str, float]]:
+    """(x offset on the sheet, text, leftmost text x on its own page) for every placed page."""
+    data = sheet.get_contents().get_data()
+    placed = []
+    for match in PLACEMENT.finditer(data):
+        alone = DecodedStreamObject()
+        alone.set_data(match.group(0))
+        original = sheet["/Contents"]
+        sheet[NameObject("/Contents")] = alone
+        xs = []
+
+        def visit(text, cm, tm, font, size, xs=xs):
+            # pypdf reports positions inside the placed page (it ignores the placement),
+            # which is what the page's own margins need.
+            if text.strip():
+                xs.append(tm[4] * cm[0] + tm[5] * cm[2] + cm[4])
+
+        try:
+            text = " ".join(sheet.extract_text(visitor_text=visit).split())
+        finally:
+            sheet[NameObject("/Contents")] = original
+        placed.append((float(match.group(1).split()[4]), text, min(xs, default=0.0)))
+    return placed

@@ -208,3 +208,36 @@ def test_clinic_edition_from_a_toml_file(tmp_path):
     assert [t for t, _ in outline_entries(handout) if t[0].isdigit()] == ["1 Core"]
     assert "Saturday Long Run" in page_text(handout, 0)
     assert not (tmp_path / "out" / "handout-a4.pdf").exists()
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_booklet_pages_are_numbered_bound_and_listed_in_the_contents(built, paper, canonical_groups):
+    """Booklet pages are rendered chapter by chapter: the parts must still read as one book."""
+    from pdf_sheets import placed_page_texts
+
+    reader = PdfReader(built / f"booklet-{paper}.pdf")
+    sheet_width = float(reader.pages[0].mediabox.width)
+    pages = {}  # 0-based booklet page index -> (text, leftmost x on the page)
+    sides = len(reader.pages)
+    n = sides * 2
+    for side, sheet in enumerate(reader.pages):
+        left, right = (n - 1 - side, side) if side % 2 == 0 else (side, n - 1 - side)
+        for x, text, min_x in placed_page_texts(sheet):
+            pages[left if x < sheet_width / 2 - 1 else right] = (text, min_x)
+    listing = pages[1][0].removeprefix("CONTENTS").strip().removeprefix("Contents")
+    contents = dict(re.findall(r"(?:\d+\s+)?([A-Z][A-Za-z ]+?)\s*(?:\.\s*){3,}(\d+)", listing))
+    titles = ["Introduction"] + [g["title"] for g in canonical_groups] + ["Putting It Together", "Glossary"]
+    assert set(titles) <= set(contents), contents
+    front = 2  # cover and contents
+    for title in titles:
+        printed = int(contents[title])
+        text, min_x = pages[front + printed - 1]
+        assert title in text.split(str(printed))[0] or title in text[:120], (title, printed, text[:120])
+        assert str(printed) in text.split(), (title, printed)
+    # Binding margins: right-hand pages (even index) have the wider margin on the left.
+    for index in range(2, front + int(contents["Glossary"])):
+        text, min_x = pages[index]
+        if index % 2 == 0:
+            assert min_x > 15.5 * 72 / 25.4, (index, min_x)
+        else:
+            assert min_x < 13 * 72 / 25.4, (index, min_x)

@@ -1,0 +1,94 @@
+"""Booklet pages rendered chapter by chapter, each part cached, then merged and imposed.
+
+Every chapter starts on a new page, so a chapter's pages depend only on its own content, the
+printed number of its first page and whether that page is a left-hand one. Rendering the
+booklet in parts lets a one-chapter edit re-render that chapter instead of the whole booklet
+(the parts, sharing one parsed stylesheet, cost no more than one whole render). Imposed sheets
+carry no PDF tags or links anyway, so assembling them from parts loses nothing. The handouts
+stay whole renders: they are tagged, and their structure tree must be one piece.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject, TextStringObject
+
+from .booklet import impose_booklet
+from .cache import Cache, key_for
+from .model import Book
+from .print_html import PAPERS, Part, fonts_css, handout_html, handout_stylesheet
+
+FRONT_PAGES_GUESS = 2  # cover and contents; corrected if the contents run onto a second page
+
+
+@dataclass(frozen=True)
+class BookletJob:
+    name: str
+    book: Book
+    drawings: dict[str, str]
+    paper: str  # the page size: "a5" or "half-letter"
+    sheet: str  # the sheet it is imposed on: "a4" or "letter"
+    project: Path
+    allowed_roots: tuple[Path, ...]
+    cache_folder: Path
+
+
+def render_booklet(job: BookletJob) -> tuple[bytes, dict]:
+    """The imposed booklet, and {"pages": number of booklet pages before imposition}."""
+    from .pdf import SharedStyle, render_pdf
+
+    paper = PAPERS[job.paper]
+    cache = Cache(job.cache_folder)
+    shared: list[SharedStyle] = []  # parsed only if some part is not in the cache
+
+    def part_pdf(part: Part) -> tuple[bytes, int]:
+        html = handout_html(job.book, paper, job.project, job.drawings, part, inline_css=False)
+        key = key_for("booklet-part", paper.name, html)
+        hit = cache.get(key)
+        if hit:
+            return hit[0], hit[1]["pages"]
+        if not shared:
+            shared.append(SharedStyle(str(fonts_css()) + handout_stylesheet(paper), job.name, job.project,
+                                      job.allowed_roots))
+        rendered = render_pdf(html, job.name, job.project, job.allowed_roots, shared=shared[0], tagged=False)
+        cache.put(key, rendered.pdf, {"pages": rendered.pages})
+        return rendered.pdf, rendered.pages
+
+    front_pages = FRONT_PAGES_GUESS
+    for _ in range(3):  # the contents' length decides which side the first chapter starts on
+        body, contents, start = [], {}, 1
+        for part_id in [c.id for c in job.book.chapters] + ["notes"]:
+            left_first = (front_pages + start - 1) % 2 == 1  # page 0, the cover, is a right page
+            part = Part(chapter=part_id, start=start, left_first=left_first) if part_id != "notes" \
+                else Part(notes=True, start=start, left_first=left_first)
+            pdf, pages = part_pdf(part)
+            body.append(pdf)
+            contents[part_id] = str(start)
+            start += pages
+        front, pages = part_pdf(Part(front=True, toc_pages=tuple(contents.items())))
+        if pages == front_pages:
+            break
+        front_pages = pages
+    merged = merge([front] + body)
+    return impose_booklet(merged, job.sheet), {"pages": front_pages + start - 1}
+
+
+def merge(pdfs: list[bytes]) -> bytes:
+    """One PDF of all the parts' pages, with the first part's title, author and language."""
+    writer = PdfWriter()
+    readers = [PdfReader(io.BytesIO(data)) for data in pdfs]
+    for reader in readers:
+        for page in reader.pages:
+            writer.add_page(page)
+    info = readers[0].metadata or {}
+    writer.add_metadata({key: str(info[key]) for key in ("/Title", "/Author", "/Subject") if info.get(key)})
+    lang = readers[0].trailer["/Root"].get("/Lang")
+    if lang:
+        writer.root_object[NameObject("/Lang")] = TextStringObject(str(lang))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

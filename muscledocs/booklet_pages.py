@@ -14,10 +14,6 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from pypdf import PdfReader, PdfWriter
-from pypdf.generic import NameObject, TextStringObject
-
-from .booklet import impose_booklet
 from .cache import Cache, key_for
 from .model import Book
 from .print_html import PAPERS, Part, fonts_css, handout_html, handout_stylesheet
@@ -39,6 +35,8 @@ class BookletJob:
 
 def render_booklet(job: BookletJob) -> tuple[bytes, dict]:
     """The imposed booklet, and {"pages": number of booklet pages before imposition}."""
+    # Imported here so that the EPUB-only and no-op paths never load pypdf or WeasyPrint.
+    from .booklet import impose_booklet
     from .pdf import SharedStyle, render_pdf
 
     paper = PAPERS[job.paper]
@@ -79,6 +77,9 @@ def render_booklet(job: BookletJob) -> tuple[bytes, dict]:
 
 def merge(pdfs: list[bytes]) -> bytes:
     """One PDF of all the parts' pages, with the first part's title, author and language."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject, TextStringObject
+
     writer = PdfWriter()
     readers = [PdfReader(io.BytesIO(data)) for data in pdfs]
     for reader in readers:

@@ -267,9 +267,10 @@ def modified_time(book: Book) -> dt.datetime:
 
 
 def _line(out: Output, folder: Path) -> str:
-    unit = "documents" if out.kind == "epub" else "pages"
-    count = out.info.get("sheets", out.pages) if out.kind == "booklet" else out.pages
     if out.kind == "booklet":
-        unit = "sheet sides"
-    timing = "cached" if out.seconds is None else f"{out.seconds:.1f} s"
-    return f"  {folder / out.name}  {count} {unit}  {timing}"
+        count, unit = out.info.get("sheets", out.pages), "sheet side"
+    else:
+        count, unit = out.pages, "document" if out.kind == "epub" else "page"
+    units = unit if count == 1 else unit + "s"
+    timing = "0.0 s (cached)" if out.seconds is None else f"{out.seconds:.1f} s"
+    return f"  {folder / out.name}  {count} {units}  {timing}"

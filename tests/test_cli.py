@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from conftest import EPUB_NAME, run_builder
 
 
@@ -28,7 +31,11 @@ def test_named_target_and_paper_limit_outputs(tmp_path):
         "booklet-a4.pdf", "handout-a4.pdf", "quick-reference-a4.pdf"]
     # One line per file written: name, pages, seconds.
     lines = [line for line in result.stdout.splitlines() if ".pdf" in line]
-    assert len(lines) == 3 and all("pages" in line or "sheet sides" in line for line in lines)
+    counts = {Path(line.split()[0]).name: re.search(r"\d+ [a-z ]+?(?=  )", line).group() for line in lines}
+    assert counts["quick-reference-a4.pdf"] == "1 page"  # singular for one
+    assert re.fullmatch(r"\d+ pages", counts["handout-a4.pdf"])
+    assert re.fullmatch(r"\d+ sheet sides", counts["booklet-a4.pdf"])
+    assert all(re.search(r"  \d+\.\d s( \(cached\))?$", line) for line in lines)
 
 
 def test_full_build_writes_every_output(built):

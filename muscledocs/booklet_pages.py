@@ -41,17 +41,17 @@ def render_booklet(job: BookletJob) -> tuple[bytes, dict]:
 
     paper = PAPERS[job.paper]
     cache = Cache(job.cache_folder)
+    css = str(fonts_css()) + handout_stylesheet(paper)
     shared: list[SharedStyle] = []  # parsed only if some part is not in the cache
 
     def part_pdf(part: Part) -> tuple[bytes, int]:
         html = handout_html(job.book, paper, job.project, job.drawings, part, inline_css=False)
-        key = key_for("booklet-part", paper.name, html)
+        key = key_for("booklet-part", paper.name, css, html)  # the HTML leaves the stylesheet out
         hit = cache.get(key)
         if hit:
             return hit[0], hit[1]["pages"]
         if not shared:
-            shared.append(SharedStyle(str(fonts_css()) + handout_stylesheet(paper), job.name, job.project,
-                                      job.allowed_roots))
+            shared.append(SharedStyle(css, job.name, job.project, job.allowed_roots))
         rendered = render_pdf(html, job.name, job.project, job.allowed_roots, shared=shared[0], tagged=False)
         cache.put(key, rendered.pdf, {"pages": rendered.pages})
         return rendered.pdf, rendered.pages

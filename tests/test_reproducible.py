@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import time
@@ -66,3 +67,29 @@ def test_an_edit_always_shows_up_and_a_cache_hit_is_identical(tmp_path):
     for name in ("handout-a4.pdf", "booklet-a4.pdf"):  # booklets are cached chapter by chapter
         text = " ".join(p.extract_text() for p in PdfReader(out / name).pages)
         assert "freshly edited sentence" in " ".join(text.split()), name
+
+
+def test_a_stylesheet_edit_reaches_cached_booklet_parts(tmp_path, monkeypatch):
+    """Booklet parts are rendered with a shared stylesheet that their HTML leaves out, so the
+    parts' cache key must cover the stylesheet: a layout edit has to show in the next build."""
+    from pypdf import PdfReader
+
+    from muscledocs import booklet_pages
+    from muscledocs.artwork import book_figures
+    from muscledocs.build import allowed_roots
+    from muscledocs.model import Edition
+    from muscledocs.validate import load_book
+
+    book = load_book(ROOT, Edition(only=("calves",)))
+    job = booklet_pages.BookletJob("booklet-a4.pdf", book, book_figures(book), "a5", "a4", ROOT,
+                                   allowed_roots(ROOT), tmp_path / "cache")
+    first, _ = booklet_pages.render_booklet(job)
+    assert booklet_pages.render_booklet(job)[0] == first  # every part from the cache now
+
+    plain = booklet_pages.handout_stylesheet
+    monkeypatch.setattr(booklet_pages, "handout_stylesheet",
+                        lambda paper: plain(paper) + "\nh1::after { content: ' RESTYLED'; }")
+    restyled, _ = booklet_pages.render_booklet(job)
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(restyled)).pages)
+    assert "RESTYLED" in text and "RESTYLED" not in " ".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(first)).pages)

@@ -36,7 +36,7 @@ class BookletJob:
 def render_booklet(job: BookletJob) -> tuple[bytes, dict]:
     """The imposed booklet, and {"pages": number of booklet pages before imposition}."""
     # Imported here so that the EPUB-only and no-op paths never load pypdf or WeasyPrint.
-    from .booklet import impose_booklet
+    from .booklet import impose_booklet, page_order
     from .pdf import SharedStyle, render_pdf
 
     paper = PAPERS[job.paper]
@@ -72,7 +72,8 @@ def render_booklet(job: BookletJob) -> tuple[bytes, dict]:
             break
         front_pages = pages
     merged = merge([front] + body)
-    return impose_booklet(merged, job.sheet), {"pages": front_pages + start - 1}
+    pages = front_pages + start - 1
+    return impose_booklet(merged, job.sheet), {"pages": pages, "sheets": len(page_order(pages))}
 
 
 def merge(pdfs: list[bytes]) -> bytes:

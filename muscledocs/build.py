@@ -228,12 +228,6 @@ def _timed(function, job):
 
 def _finish(out: Output, data: bytes, info: dict, seconds: float, cache: Cache) -> None:
     out.data, out.info, out.pages, out.seconds = data, info, info["pages"], seconds
-    if out.kind == "booklet":
-        import io
-
-        from pypdf import PdfReader
-
-        out.info = dict(info, sheets=len(PdfReader(io.BytesIO(data)).pages))
     cache.put(out.key, data, out.info)
 
 

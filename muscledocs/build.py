@@ -176,6 +176,7 @@ def build(options: Options, report=print, stamp: str | None = None) -> list[Outp
         record(options.out, stamp, {out.name: out.data for out in results}
                | {out.name.replace(".pdf", ".html"): out.job.htmls[0].encode("utf-8")
                   for out in results if options.keep_html and out.job and out.kind == "handout"})
+    cache.prune()
     report(f"done in {time.perf_counter() - started:.1f} s")
     return results
 

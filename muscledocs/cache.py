@@ -7,13 +7,17 @@ import ctypes
 import hashlib
 import json
 import os
+import re
 import sys
+import time
 from functools import cache
 from pathlib import Path
 
 from .writers import write_atomic
 
 CACHE_FORMAT = "1"
+UNUSED_DAYS = 30  # an entry no build has read or written for this long is deleted
+ENTRY_NAME = re.compile(r"[0-9a-f]{32}\.(bin|json)")
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
@@ -79,9 +83,36 @@ class Cache:
             return None
         if hashlib.sha256(data).hexdigest() != info.get("sha256"):
             return None  # a damaged entry is a miss, never a wrong output
+        try:
+            os.utime(self.folder / f"{key}.json")  # used now: keeps it from being pruned
+        except OSError:
+            pass
         return data, info
 
     def put(self, key: str, data: bytes, info: dict) -> None:
         info = dict(info, sha256=hashlib.sha256(data).hexdigest())
         write_atomic(self.folder / f"{key}.bin", data)
         write_atomic(self.folder / f"{key}.json", json.dumps(info, sort_keys=True).encode("utf-8"))
+
+    def prune(self, unused_days: float = UNUSED_DAYS) -> int:
+        """Delete entries no build has used for `unused_days`, so that a project edited for
+        months keeps a cache the size of a few builds. Returns how many files went."""
+        cutoff = time.time() - unused_days * 86400
+        removed = 0
+        try:
+            names = [name for name in os.listdir(self.folder) if ENTRY_NAME.fullmatch(name)]
+        except OSError:
+            return 0
+        for name in names:
+            # An entry's age is its .json's: written last by put(), touched by get().
+            stamp = self.folder / (name[:-4] + ".json" if name.endswith(".bin") else name)
+            try:
+                if stamp.exists() and stamp.stat().st_mtime >= cutoff:
+                    continue
+                if not stamp.exists() and (self.folder / name).stat().st_mtime >= cutoff:
+                    continue  # a .bin whose .json put() is about to write
+                (self.folder / name).unlink()
+                removed += 1
+            except OSError:
+                continue  # another build removed or replaced it meanwhile
+        return removed

@@ -93,3 +93,28 @@ def test_a_stylesheet_edit_reaches_cached_booklet_parts(tmp_path, monkeypatch):
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(restyled)).pages)
     assert "RESTYLED" in text and "RESTYLED" not in " ".join(
         page.extract_text() for page in PdfReader(io.BytesIO(first)).pages)
+
+
+def test_the_cache_drops_entries_unused_for_a_month_and_keeps_the_rest(tmp_path):
+    project = copy_project(tmp_path, "pruned")
+    targets = ["quick-reference", "--paper", "a4"]
+    assert run_builder(*targets, "--out", str(project / "one"), project=project).returncode == 0
+    cache = project / "build" / ".cache"
+    used = sorted(p.name for p in cache.iterdir() if p.suffix in (".bin", ".json"))
+    forgotten = ["0123456789abcdef0123456789abcdef.bin", "0123456789abcdef0123456789abcdef.json"]
+    for name in forgotten:
+        (cache / name).write_bytes(b"from an edit long ago")
+    (cache / "notes.txt").write_text("not ours")
+    month_ago = time.time() - 31 * 86400
+    for path in cache.iterdir():
+        if path.is_file():
+            os.utime(path, (month_ago, month_ago))
+
+    # Another folder, so the build is not answered by that folder's no-op stamp: it reads
+    # its entries from the cache, which marks them used.
+    result = run_builder(*targets, "--out", str(project / "two"), project=project)
+    assert result.returncode == 0 and "cached" in result.stdout
+    left = sorted(p.name for p in cache.iterdir() if p.suffix in (".bin", ".json"))
+    assert not set(forgotten) & set(left)
+    assert set(used) <= set(left)
+    assert (cache / "notes.txt").exists()  # only the cache's own entries are ever deleted

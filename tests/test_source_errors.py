@@ -184,6 +184,9 @@ CASES = [
     Case("missing-image", [append(f"chapters/{G}", "![A runner on a hill](../assets/runner-hill.png)")],
          [f"chapters/{G}:{end(G)}: image \"../assets/runner-hill.png\" does not exist. Check the file name; "
           "a path is relative to the chapter file, so images are ../assets/<name>"], build=True),
+    Case("link-to-missing-section-elsewhere", [append(f"chapters/{G}", f"See [the weak signs]({Q}#sings).")],
+         [f"chapters/{G}:{end(G)}: link \"{Q}#sings\" points at no section of that chapter. Sections there: "
+          "#where, #stride, #signs, #soreness"]),
     Case("link-to-missing-chapter", [append(f"chapters/{G}", "See also [the shins](08-shins.md).")],
          [f"chapters/{G}:{end(G)}: link \"08-shins.md\" points at no chapter. Link to one of: "
           + ", ".join(CHAPTER_FILES)]),

@@ -1,0 +1,69 @@
+"""Links from one chapter to another, or to a section of another: right in every output, and
+plain text (never a link to nothing) where an output leaves the target chapter out."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+from pypdf import PdfReader
+
+from conftest import EPUB_NAME, epubcheck_messages, page_text, run_builder
+
+SENTENCE = ("Compare the [quadriceps](02-quadriceps.md) and their "
+            "[weakness signs](02-quadriceps.md#signs).")
+
+
+def add_links(project):
+    chapter = project / "chapters" / "05-hamstrings.md"
+    text = chapter.read_text(encoding="utf-8")
+    chapter.write_text(text.replace("\n## ", f"\n{SENTENCE}\n\n## ", 1), encoding="utf-8")
+
+
+def hamstrings_xhtml(epub_path) -> str:
+    with zipfile.ZipFile(io.BytesIO(epub_path.read_bytes())) as book:
+        return book.read("EPUB/text/hamstrings.xhtml").decode("utf-8")
+
+
+def link_targets(reader: PdfReader, needle: str) -> list[int]:
+    """Target page indexes of the links on the page that shows `needle`."""
+    for page in reader.pages:
+        if needle in " ".join(page.extract_text().split()):
+            links = [a.get_object() for a in page.get("/Annots", []) if a.get_object()["/Subtype"] == "/Link"]
+            return [reader.get_destination_page_number(reader.named_destinations[str(a["/Dest"])])
+                    for a in links if "/Dest" in a]
+    raise AssertionError(f"no page shows {needle!r}")
+
+
+def test_links_to_a_chapter_and_to_its_section_land_right(sample_project, tmp_path):
+    add_links(sample_project)
+    out = tmp_path / "out"
+    result = run_builder("--paper", "a4", "--out", str(out), project=sample_project)
+    assert result.returncode == 0, result.stderr
+
+    xhtml = hamstrings_xhtml(out / EPUB_NAME)
+    assert '<a href="quadriceps.xhtml">quadriceps</a>' in xhtml
+    assert '<a href="quadriceps.xhtml#quadriceps-signs">weakness signs</a>' in xhtml
+    assert epubcheck_messages(out / EPUB_NAME, tmp_path) == []
+
+    handout = PdfReader(out / "handout-a4.pdf")
+    chapter_page, signs_page = sorted(link_targets(handout, "Compare the quadriceps"))
+    assert page_text(handout, chapter_page).count("Quadriceps") and "The quadriceps" in page_text(handout,
+                                                                                                  chapter_page)
+    assert "Signs of weakness" in page_text(handout, signs_page)
+    assert signs_page >= chapter_page
+    # The booklet renders chapter by chapter, where the target is in another part: it still builds.
+    assert (out / "booklet-a4.pdf").exists()
+
+
+def test_a_link_to_a_chapter_the_edition_leaves_out_becomes_plain_text(sample_project, tmp_path):
+    add_links(sample_project)
+    out = tmp_path / "clinic"
+    result = run_builder("--only", "hamstrings,calves", "--paper", "a4", "--out", str(out), project=sample_project)
+    assert result.returncode == 0, result.stderr
+    xhtml = hamstrings_xhtml(out / EPUB_NAME)
+    assert "Compare the quadriceps and their weakness signs." in xhtml
+    assert "quadriceps.xhtml" not in xhtml
+    assert epubcheck_messages(out / EPUB_NAME, tmp_path) == []
+    handout = PdfReader(out / "handout-a4.pdf")
+    assert link_targets(handout, "Compare the quadriceps") == []

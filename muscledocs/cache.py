@@ -94,25 +94,21 @@ class Cache:
         write_atomic(self.folder / f"{key}.bin", data)
         write_atomic(self.folder / f"{key}.json", json.dumps(info, sort_keys=True).encode("utf-8"))
 
-    def prune(self, unused_days: float = UNUSED_DAYS) -> int:
+    def prune(self, unused_days: float = UNUSED_DAYS) -> None:
         """Delete entries no build has used for `unused_days`, so that a project edited for
-        months keeps a cache the size of a few builds. Returns how many files went."""
+        months keeps a cache the size of a few builds."""
         cutoff = time.time() - unused_days * 86400
-        removed = 0
         try:
             names = [name for name in os.listdir(self.folder) if ENTRY_NAME.fullmatch(name)]
         except OSError:
-            return 0
+            return
         for name in names:
-            # An entry's age is its .json's: written last by put(), touched by get().
-            stamp = self.folder / (name[:-4] + ".json" if name.endswith(".bin") else name)
+            entry = self.folder / name
+            # An entry's age is its .json's (written last by put(), touched by get()); a .bin
+            # without one is aged by itself.
+            stamp = entry.with_suffix(".json")
             try:
-                if stamp.exists() and stamp.stat().st_mtime >= cutoff:
-                    continue
-                if not stamp.exists() and (self.folder / name).stat().st_mtime >= cutoff:
-                    continue  # a .bin whose .json put() is about to write
-                (self.folder / name).unlink()
-                removed += 1
+                if (stamp if stamp.exists() else entry).stat().st_mtime < cutoff:
+                    entry.unlink()
             except OSError:
                 continue  # another build removed or replaced it meanwhile
-        return removed

@@ -360,7 +360,7 @@ def _check_inline(inline: Token, line: int, links: LinkContext, prose: Prose) ->
         elif child.type == "link_open":
             href = child.attrGet("href") or ""
             if href.startswith("#"):  # a section of this chapter: checked once all are known
-                prose.fragment_links.append((child, unquote(href[1:]), line_for(href)))
+                prose.fragment_links.append((child, href[1:], line_for(href)))
                 continue
             resolved = _resolve(href, links, line_for(href, unquote(href)), prose, image=False)
             child.attrSet("href", resolved if resolved is not None else "")
@@ -373,10 +373,15 @@ def _check_inline(inline: Token, line: int, links: LinkContext, prose: Prose) ->
             child.content = ""
 
 
+def _section_key(fragment: str, chapter_id: str) -> str:
+    """A link may name a section as written (#signs) or as the outputs call it (#glutes-signs)."""
+    return unquote(fragment).removeprefix(f"{chapter_id}-")
+
+
 def _resolve_fragments(prose: Prose, chapter_id: str) -> None:
     """`[text](#stride)` points at a section of this chapter; the outputs call it #glutes-stride."""
-    for token, key, line in prose.fragment_links:
-        key = key.removeprefix(f"{chapter_id}-") if key.removeprefix(f"{chapter_id}-") in prose.section_lines else key
+    for token, fragment, line in prose.fragment_links:
+        key = _section_key(fragment, chapter_id)
         if key in prose.section_lines:
             token.attrSet("href", f"#{chapter_id}-{key}")
             continue
@@ -463,7 +468,7 @@ def _resolve(url: str, links: LinkContext, line: int, prose: Prose, *, image: bo
             return None
         if not parts.fragment:
             return f"chapter:{chapter_id}"
-        key = unquote(parts.fragment).removeprefix(f"{chapter_id}-")  # #signs or #quadriceps-signs
+        key = _section_key(parts.fragment, chapter_id)
         prose.section_links.append((chapter_id, key, line))
         return f"chapter:{chapter_id}#{chapter_id}-{key}"
     if not target.is_file():

@@ -12,10 +12,12 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 
 from ebooklib import epub
 from lxml import etree
+from markupsafe import Markup, escape
 
 from .chapter_links import map_chapter_links
 from .model import Book
@@ -62,7 +64,8 @@ def build_epub(book: Book, project: Path, drawings: dict[str, str], page_map: Pa
     for chapter in book.chapters:
         xhtml = render("epub/chapter.xhtml.j2", book=book, chapter=chapter, epub=True,
                        number=group_numbers.get(chapter.id, ""), url=_epub_url)
-        xhtml = re.sub(r'src="(figure:[^"]+|assets/[^"]+)"', lambda m: f'src="{_epub_url(m.group(1))}"', xhtml)
+        xhtml = re.sub(r'src="(figure:[^"]+|assets/[^"]+)"', lambda m: f'src="{_epub_url(unescape(m.group(1)))}"',
+                       xhtml)
         xhtml = map_chapter_links(xhtml, present, lambda chapter_id, anchor: f"{chapter_id}.xhtml"
                                   + (f"#{anchor}" if anchor else ""))
         documents[chapter.id] = etree.fromstring(xhtml.encode("utf-8"))
@@ -196,12 +199,13 @@ def _serialize(root: etree._Element) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", doctype="<!DOCTYPE html>")
 
 
-def _epub_url(src: str) -> str:
+def _epub_url(src: str) -> Markup:
+    # Markup: a URL is never typeset, so the templates' typographer must leave it alone.
     if src.startswith("figure:"):
-        return f"../images/{src.removeprefix('figure:')}.svg"
+        return Markup(f"../images/{escape(src.removeprefix('figure:'))}.svg")
     if src.startswith("assets/"):
-        return "../" + src
-    return src
+        return Markup("../" + escape(src))
+    return Markup(escape(src))
 
 
 def _media_type(name: str) -> str:

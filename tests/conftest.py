@@ -16,6 +16,7 @@ from pypdf import PdfReader
 
 ROOT = Path(__file__).resolve().parent.parent
 EPUB_NAME = "muscles-worked-when-running.epub"
+BOOK_LANGUAGE = yaml.safe_load((ROOT / "chapters" / "book.yaml").read_text(encoding="utf-8"))["language"]
 
 
 def run_builder(*args: str, project: Path = ROOT, env: dict | None = None, timeout: int = 600):

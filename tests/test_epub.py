@@ -8,7 +8,7 @@ import subprocess
 import pytest
 from lxml import etree
 
-from conftest import EPUB_NAME, epubcheck_messages
+from conftest import BOOK_LANGUAGE, EPUB_NAME, epubcheck_messages
 
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
       "x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
@@ -55,7 +55,7 @@ def test_metadata(epub_zip):
     opf = package(epub_zip)
     meta = opf.find("opf:metadata", NS)
     assert meta.findtext("dc:title", namespaces=NS) == "Muscles Worked When Running"
-    assert meta.findtext("dc:language", namespaces=NS) == "en"
+    assert meta.findtext("dc:language", namespaces=NS) == BOOK_LANGUAGE
     identifier = meta.findtext("dc:identifier", namespaces=NS)
     assert identifier == "urn:uuid:1a92e254-7f39-58e4-8c3b-01588e303bcb"  # fixed in chapters/book.yaml
     modified = meta.find("opf:meta[@property='dcterms:modified']", NS).text

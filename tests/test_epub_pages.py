@@ -7,7 +7,7 @@ import re
 
 from lxml import etree
 
-from conftest import page_text
+from conftest import BOOK_LANGUAGE, page_text
 
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
       "x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
@@ -58,7 +58,7 @@ def test_text_after_each_page_marker_is_on_that_printed_page(epub_zip, handout_a
 
 def test_page_source_and_accessibility_metadata(epub_zip):
     opf = etree.fromstring(epub_zip.read("EPUB/content.opf"))
-    assert opf.get("{http://www.w3.org/XML/1998/namespace}lang") == "en"
+    assert opf.get("{http://www.w3.org/XML/1998/namespace}lang") == BOOK_LANGUAGE
     props = {}
     for meta in opf.iterfind("opf:metadata/opf:meta", NS):
         props.setdefault(meta.get("property"), []).append(meta.text)
@@ -73,7 +73,7 @@ def test_page_source_and_accessibility_metadata(epub_zip):
 
 def test_every_document_has_a_title_and_a_language(epub_zip):
     for name, root in documents(epub_zip).items():
-        assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == "en" and root.get("lang") == "en", name
+        assert root.get("{http://www.w3.org/XML/1998/namespace}lang") == BOOK_LANGUAGE == root.get("lang"), name
         assert (root.findtext("x:head/x:title", namespaces=NS) or "").strip(), name
 
 

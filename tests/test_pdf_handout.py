@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pypdf import PdfReader
 
-from conftest import outline_entries, page_text
+from conftest import BOOK_LANGUAGE, outline_entries, page_text
 
 SIZES = {"a4": (595.28, 841.89), "letter": (612.0, 792.0)}
 
@@ -41,7 +41,7 @@ def test_metadata_title_author_language(built, paper):
     info = reader.metadata
     assert info.title == "Muscles Worked When Running"
     assert info.author
-    assert reader.trailer["/Root"]["/Lang"] == "en"
+    assert reader.trailer["/Root"]["/Lang"] == BOOK_LANGUAGE
 
 
 def test_every_font_is_embedded(handout_a4):

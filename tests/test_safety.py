@@ -4,6 +4,7 @@ object construction, no raw HTML beyond a few inline tags, and front-matter text
 from __future__ import annotations
 
 import io
+import re
 import socketserver
 import threading
 import zipfile
@@ -201,6 +202,8 @@ def test_front_matter_text_is_escaped_in_every_output(sample_project, tmp_path):
     chapter = next(epub.read(n).decode() for n in epub.namelist() if n.endswith("glutes.xhtml"))
     etree.fromstring(chapter.encode())  # still well-formed XHTML
     for html in (chapter, (out / "handout-a4.html").read_text(encoding="utf-8")):
+        # The print HTML marks "maximus" as a word that never hyphenates: read it without that.
+        html = re.sub(r'<span class="(?:hy|whole)">([^<]*)</span>', r"\1", html)
         assert "&lt;script&gt;alert(1)&lt;/script&gt; Gluteus &amp; maximus" in html
         assert "&lt;b onclick=x&gt;Bold&lt;/b&gt; &amp; the glutes" in html
         assert "<script" not in html and "<b onclick" not in html

@@ -17,6 +17,9 @@ def book_figures(book: Book) -> dict[str, str]:
     for chapter in book.groups:
         drawn[f"body-map-{chapter.id}"] = figures.body_map_svg(
             template, chapter.id, f"Body map: the {chapter.title.lower()} highlighted")
+    if book.groups:
+        drawn["cover-map"] = figures.body_map_svg(
+            template, tuple(chapter.id for chapter in book.groups), "Body map: the muscle groups of this handout")
     rows = [(chapter.title, list(chapter.phases)) for chapter in book.groups]
     drawn["stride-chart"] = figures.stride_chart_svg(
         rows, PHASES, "Which muscle groups work in each phase of the stride")

@@ -118,7 +118,7 @@ def impose_booklet(pages_pdf: bytes, sheet: str) -> bytes:
     # reproducible. Nothing here may use the clock or randomness.
 
     forms: dict[int, object] = {}
-    for left, right in page_order(len(pages)):
+    for side_index, (left, right) in enumerate(page_order(len(pages))):
         side = PageObject.create_blank_page(None, sheet_w, sheet_h)
         drawing, xobjects = [], DictionaryObject()
         for index, on_left in ((left, True), (right, False)):
@@ -136,6 +136,8 @@ def impose_booklet(pages_pdf: bytes, sheet: str) -> bytes:
             xobjects[NameObject(name)] = forms[index]
             matrix = " ".join(_number(v) for v in move.ctm)
             drawing.append(f"q {matrix} cm {name} Do Q")
+        if side_index % 2 == 0:  # the outside of a sheet: where the stack is folded
+            drawing.append(_fold_marks(sheet_w, sheet_h))
         side[NameObject("/Resources")] = DictionaryObject({NameObject("/XObject"): xobjects})
         content = DecodedStreamObject()
         content.set_data("\n".join(drawing).encode("ascii"))
@@ -212,6 +214,19 @@ def _page_as_form(writer: PdfWriter, page: PageObject):
         NameObject("/Resources"): page["/Resources"].clone(writer),
     })
     return writer._add_object(form.flate_encode())
+
+
+# Fold marks: short grey ticks at the middle of the top and bottom edges, kept 5 mm in from
+# the edge so that an office printer (which cannot print nearer) still prints them.
+FOLD_MARK_FROM_EDGE = 5 * _PT_PER_MM
+FOLD_MARK_LENGTH = 6 * _PT_PER_MM
+
+
+def _fold_marks(sheet_w: float, sheet_h: float) -> str:
+    x = _number(sheet_w / 2)
+    near, far = FOLD_MARK_FROM_EDGE, FOLD_MARK_FROM_EDGE + FOLD_MARK_LENGTH
+    return (f"q 0.5 w 0.35 G {x} {_number(near)} m {x} {_number(far)} l S "
+            f"{x} {_number(sheet_h - near)} m {x} {_number(sheet_h - far)} l S Q")
 
 
 def _number(value: float) -> str:

@@ -59,21 +59,34 @@ def render_booklet(job: BookletJob) -> tuple[bytes, dict]:
     front_pages = FRONT_PAGES_GUESS
     for _ in range(3):  # the contents' length decides which side the first chapter starts on
         body, contents, start = [], {}, 1
-        for part_id in [c.id for c in job.book.chapters] + ["notes"]:
-            left_first = (front_pages + start - 1) % 2 == 1  # page 0, the cover, is a right page
-            part = Part(chapter=part_id, start=start, left_first=left_first) if part_id != "notes" \
-                else Part(notes=True, start=start, left_first=left_first)
+        for chapter in job.book.chapters:
+            part = Part(chapter=chapter.id, start=start, left_first=_left(front_pages, start))
             pdf, pages = part_pdf(part)
             body.append(pdf)
-            contents[part_id] = str(start)
+            contents[chapter.id] = str(start)
             start += pages
+        # Notes pages fill the booklet to a multiple of four pages, less the back cover.
+        notes_pages = (-(front_pages + start - 1 + 1)) % 4 or 4
+        pdf, pages = part_pdf(Part(notes=True, notes_pages=notes_pages, start=start,
+                                   left_first=_left(front_pages, start)))
+        body.append(pdf)
+        contents["notes"] = str(start)
+        start += pages
         front, pages = part_pdf(Part(front=True, toc_pages=tuple(contents.items())))
         if pages == front_pages:
             break
         front_pages = pages
+    back, _ = part_pdf(Part(back=True))
+    body.append(back)
+    start += 1
     merged = merge([front] + body)
     pages = front_pages + start - 1
     return impose_booklet(merged, job.sheet), {"pages": pages, "sheets": len(page_order(pages))}
+
+
+def _left(front_pages: int, start: int) -> bool:
+    """Whether the booklet page printed as `start` is a left-hand page (the cover is a right one)."""
+    return (front_pages + start - 1) % 2 == 1
 
 
 def merge(pdfs: list[bytes]) -> bytes:

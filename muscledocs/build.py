@@ -19,6 +19,7 @@ from .booklet_pages import BookletJob, render_booklet
 from .cache import Cache, key_for
 from .model import Book, Edition, book_from_json, book_to_json
 from .pagemap import PageMap
+from .pdf import FIT_SLOT
 from .print_html import FONT_DIRS, PAPERS, handout_html, quick_reference_html
 from .templates import LAYOUTS, keep_compiled_templates
 from .uptodate import inputs_digest, record
@@ -26,7 +27,6 @@ from .writers import remove_stale_parts, same_content, write_atomic
 
 KINDS = ("handout", "quick-reference", "booklet", "epub")
 BOOKLET_PAGE = {"a4": "a5", "letter": "half-letter"}
-QUICK_REFERENCE_SCALES = (1.0, 0.94, 0.88, 0.82, 0.76, 0.7)
 EPUB_NAME = "muscles-worked-when-running.epub"
 
 
@@ -69,17 +69,16 @@ class Output:
 
 def run_job(job: RenderJob) -> tuple[bytes, dict]:
     """Render one PDF output (runs in a worker process)."""
-    from .pdf import RenderFailed, render_pdf
+    from .pdf import RenderFailed, fit_one_page, render_pdf
 
     if job.booklet:
         return render_booklet(job.booklet)
     allowed = allowed_roots(job.project)
-    for html in job.htmls:
-        rendered = render_pdf(html, job.name, job.project, allowed, job.first_body_anchor,
-                              job.document_id.encode())
-        if job.kind != "quick-reference" or rendered.pages == 1:
-            break
-    else:
+    html = job.htmls[0]
+    if job.kind == "quick-reference":
+        html = fit_one_page(html, job.name, job.project, allowed)
+    rendered = render_pdf(html, job.name, job.project, allowed, job.first_body_anchor, job.document_id.encode())
+    if job.kind == "quick-reference" and rendered.pages != 1:
         raise RenderFailed(job.name, ["the quick reference does not fit on one page even at the "
                                       "smallest type size; shorten the summaries or key moves"])
     info = {"pages": rendered.pages, "page_anchors": rendered.page_anchors,
@@ -115,7 +114,7 @@ def plan(book: Book, options: Options, drawings: dict[str, str]) -> tuple[list[O
         if "handout" in options.kinds:
             outputs.append(output(f"handout-{paper}.pdf", "handout", [handout(paper)]))
         if "quick-reference" in options.kinds:
-            htmls = [quick_reference_html(book, PAPERS[paper], s) for s in QUICK_REFERENCE_SCALES]
+            htmls = [quick_reference_html(book, PAPERS[paper], project, drawings, FIT_SLOT)]
             outputs.append(output(f"quick-reference-{paper}.pdf", "quick-reference", htmls))
         if "booklet" in options.kinds:
             outputs.append(output(f"booklet-{paper}.pdf", "booklet", [handout(BOOKLET_PAGE[paper])],

@@ -126,8 +126,9 @@ def _background(parent: etree._Element, x: float, y: float, width: float, height
 # --------------------------------------------------------------------------------------
 
 
-def body_map_svg(template_svg: str, group_id: str, title: str) -> str:
-    """Return a standalone SVG of the shared body map with one muscle group highlighted.
+def body_map_svg(template_svg: str, group_id: str | tuple[str, ...], title: str) -> str:
+    """Return a standalone SVG of the shared body map with one muscle group highlighted (or
+    several: a tuple of ids, as on the cover).
 
     `template_svg` is assets/body-map.svg: silhouettes carry class="body" and every
     muscle region has data-group="<id>". Regions of `group_id` get a dark navy fill with
@@ -142,9 +143,12 @@ def body_map_svg(template_svg: str, group_id: str, title: str) -> str:
     vx, vy, vw, vh = _viewbox(root)
 
     regions = [el for el in root.iter(etree.Element) if el.get("data-group") is not None]
-    if not any(el.get("data-group") == group_id for el in regions):
-        known = ", ".join(sorted({el.get("data-group") for el in regions})) or "none"
-        raise ValueError(f"body map has no region for group {group_id!r} (groups drawn: {known})")
+    wanted = (group_id,) if isinstance(group_id, str) else tuple(group_id)
+    for wanted_id in wanted:
+        if not any(el.get("data-group") == wanted_id for el in regions):
+            known = ", ".join(sorted({el.get("data-group") for el in regions})) or "none"
+            raise ValueError(f"body map has no region for group {wanted_id!r} (groups drawn: {known})")
+    group_id = "-".join(wanted)
 
     # A fixed size is the viewer's business: the figure must scale to its container.
     for attr in ("width", "height"):
@@ -197,7 +201,7 @@ def body_map_svg(template_svg: str, group_id: str, title: str) -> str:
     for el in regions:
         for attr in ("style", "opacity", "fill-opacity"):
             el.attrib.pop(attr, None)
-        if el.get("data-group") == group_id:
+        if el.get("data-group") in wanted:
             _set(el, fill=f"url(#{pattern_id})", stroke=HIGHLIGHT_LINE, stroke_width="1.3", stroke_linejoin="round")
         else:
             _set(el, fill=BODY_FILL, stroke=CONTOUR_LINE, stroke_width="0.8", stroke_linejoin="round")

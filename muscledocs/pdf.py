@@ -130,6 +130,43 @@ def render_pdf(html: str, output: str, base_url: Path, allowed_roots: tuple[Path
     return Rendered(pdf=pdf, pages=len(document.pages), page_anchors=anchors, front_pages=front_pages)
 
 
+FIT_SLOT = "--fitted-font-size--"  # where a one-page output's type size goes in its HTML
+
+
+def fit_one_page(html: str, output: str, base_url: Path, allowed_roots: tuple[Path, ...],
+                 smallest: float = 7.5, largest: float = 14.0, fill: float = 0.96) -> str:
+    """`html` with the largest type size (in points, to 0.05 pt) at which it fits one page,
+    aiming to fill about `fill` of the page's height. Each try is a layout only, no PDF."""
+    import weasyprint
+
+    def measure(size: float) -> float:
+        """Pages used at `size`: 0.8 is one page four-fifths full."""
+        with _failing_on_problems(output):
+            document = weasyprint.HTML(string=html.replace(FIT_SLOT, f"{size:.2f}pt"), base_url=str(base_url) + "/",
+                                       url_fetcher=_fetcher(allowed_roots)).render()
+        page = document.pages[-1]._page_box
+        root = page.children[0]
+        used = (root.position_y + root.margin_height() - page.content_box_y()) / page.height
+        return len(document.pages) - 1 + used
+
+    fits, too_big = smallest, largest + 0.01
+    size = 10.0
+    for _ in range(7):
+        used = measure(size)
+        if used <= 1.0:
+            fits = max(fits, size)
+            if used >= fill - 0.03:
+                break
+        else:
+            too_big = min(too_big, size)
+        # Type area grows with the square of the size; then keep within the known bracket.
+        guess = size * (fill / used) ** 0.5
+        size = round(min(max(guess, fits + 0.05), too_big - 0.05, largest), 2)
+        if size <= fits or too_big - fits < 0.1:
+            break
+    return html.replace(FIT_SLOT, f"{fits:.2f}pt")
+
+
 def first_appearances(pages) -> list[list[str]]:
     """Anchor ids per page, keeping each id only on the page where its element starts.
 

@@ -254,6 +254,17 @@ def test_findings_name_the_output_and_the_page_counted_from_the_first():
         "sample.pdf page 10: only 4 lines of text on the page"]
 
 
+def test_the_proof_leaves_the_pdf_as_it_was():
+    """It reads the layout (SVG drawings included) without changing what gets written."""
+    svg = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 40"><g transform="scale(0.5)">'
+           '<text x="5" y="12" font-size="6">Front</text></g><rect x="50" width="40" height="30"/></svg>')
+    body = FOUR_LINES + svg_image(svg, 40) + hyphenating_cell("Stretch the gastrocnemius muscle gently.", 28)
+    untouched = render(body).write_pdf(pdf_identifier=b"same")
+    proofed = render(body)
+    assert proof_pages(proofed, "sample.pdf")  # it found something, so it walked everything
+    assert proofed.write_pdf(pdf_identifier=b"same") == untouched
+
+
 # --- the build -------------------------------------------------------------------------------
 
 CLOSING_LINE = "Train well, and rest well."
@@ -337,3 +348,4 @@ def test_the_real_book_passes_its_own_proof(tmp_path):
         names = {p.name for p in (tmp_path / folder).iterdir()}
         assert {f"{kind}-{paper}.pdf" for kind in ("handout", "quick-reference", "booklet")
                 for paper in ("a4", "letter")} <= names
+

@@ -131,6 +131,7 @@ def main() -> int:
             a4_only.append(run(["handout", "--paper", "a4", "--keep-html"], project))
             bare.append(timed([weasyprint_cli, "--pdf-variant", "pdf/ua-1", str(build / "handout-a4.html"),
                                str(work / "bare.pdf")]))
+        proof_time, render_time = proof_cost(build / "handout-a4.html", runs)
 
         big = scratch_project(work, "tenfold", repeat=10)
         big_times, big_rss = [], []
@@ -155,6 +156,7 @@ def main() -> int:
             ("pandoc, same chapters to EPUB", f"{pd:6.2f} s"),
             ("cold A4 handout only (handout --paper a4)", f"{a4:6.2f} s"),
             ("bare weasyprint on the same HTML", f"{bw:6.2f} s"),
+            ("page proof of the A4 handout (in its render)", f"{proof_time * 1000:6.1f} ms of {render_time:.2f} s"),
             (f"ten-fold content ({pages} A4 pages), --jobs 1", f"{bt:6.2f} s, peak {peak:.0f} MB"),
         ]
         ratios = [
@@ -163,6 +165,7 @@ def main() -> int:
             ("one-chapter edit / cold", e / c, 0.85),
             ("EPUB only / pandoc", eo / pd, 2.0),
             ("A4 only / bare weasyprint", a4 / bw, 1.15),
+            ("page proof / A4 render", proof_time / render_time, 0.05),
             ("ten-fold / normal serial build", bt / s, 10.0),
         ]
     finally:
@@ -178,6 +181,26 @@ def main() -> int:
         print(f"  {name:<36} {ratio:5.2f}   target <= {target:<5} {verdict}")
     print(f"  {'ten-fold peak memory':<36} {peak:5.0f} MB target <= 500   {'meets' if peak <= 500 else 'MISSES'}")
     return 0
+
+
+def proof_cost(html: Path, runs: int) -> tuple[float, float]:
+    """Median seconds of the page proof, and of the render it is part of (layout, proof, PDF)."""
+    sys.path.insert(0, str(ROOT))
+    import weasyprint
+
+    from muscledocs.proof import proof_pages
+
+    proofs, renders = [], []
+    for _ in range(runs):
+        start = time.perf_counter()
+        document = weasyprint.HTML(filename=str(html)).render(pdf_variant="pdf/ua-1")
+        laid_out = time.perf_counter()
+        proof_pages(document, html.name)
+        proofed = time.perf_counter()
+        document.write_pdf(pdf_variant="pdf/ua-1")
+        proofs.append(proofed - laid_out)
+        renders.append(time.perf_counter() - start)
+    return median(proofs), median(renders)
 
 
 def _pages(path: Path) -> int:

@@ -34,7 +34,8 @@ class BookletJob:
 
 
 def render_booklet(job: BookletJob) -> tuple[bytes, dict]:
-    """The imposed booklet, and {"pages": number of booklet pages before imposition}."""
+    """The imposed booklet, and {"pages": booklet pages before imposition, "sheets": sheet sides,
+    "findings": the page proof's findings, numbered by booklet page (the cover is page 1)}."""
     # Imported here so that the EPUB-only and no-op paths never load pypdf or WeasyPrint.
     from .booklet import impose_booklet, page_order
     from .pdf import SharedStyle, render_pdf
@@ -44,44 +45,54 @@ def render_booklet(job: BookletJob) -> tuple[bytes, dict]:
     css = str(fonts_css()) + handout_stylesheet(paper)
     shared: list[SharedStyle] = []  # parsed only if some part is not in the cache
 
-    def part_pdf(part: Part) -> tuple[bytes, int]:
+    def part_pdf(part: Part) -> tuple[bytes, int, list]:
+        """The part's PDF, its page count and its proof findings (numbered from its first page)."""
         html = handout_html(job.book, paper, job.project, job.drawings, part, inline_css=False)
         key = key_for("booklet-part", paper.name, css, html)  # the HTML leaves the stylesheet out
         hit = cache.get(key)
         if hit:
-            return hit[0], hit[1]["pages"]
+            return hit[0], hit[1]["pages"], hit[1]["findings"]
         if not shared:
             shared.append(SharedStyle(css, job.name, job.project, job.allowed_roots))
         rendered = render_pdf(html, job.name, job.project, job.allowed_roots, shared=shared[0], tagged=False)
-        cache.put(key, rendered.pdf, {"pages": rendered.pages})
-        return rendered.pdf, rendered.pages
+        findings = [f.to_json() for f in rendered.findings]
+        cache.put(key, rendered.pdf, {"pages": rendered.pages, "findings": findings})
+        return rendered.pdf, rendered.pages, findings
 
     front_pages = FRONT_PAGES_GUESS
     for _ in range(3):  # the contents' length decides which side the first chapter starts on
-        body, contents, start = [], {}, 1
+        body, contents, start, findings = [], {}, 1, []
         for chapter in job.book.chapters:
             part = Part(chapter=chapter.id, start=start, left_first=_left(front_pages, start))
-            pdf, pages = part_pdf(part)
+            pdf, pages, part_findings = part_pdf(part)
             body.append(pdf)
+            findings += [(start, finding) for finding in part_findings]
             contents[chapter.id] = str(start)
             start += pages
         # Notes pages fill the booklet to a multiple of four pages, less the back cover.
         notes_pages = (-(front_pages + start - 1 + 1)) % 4 or 4
-        pdf, pages = part_pdf(Part(notes=True, notes_pages=notes_pages, start=start,
-                                   left_first=_left(front_pages, start)))
+        pdf, pages, part_findings = part_pdf(Part(notes=True, notes_pages=notes_pages, start=start,
+                                                  left_first=_left(front_pages, start)))
         body.append(pdf)
+        findings += [(start, finding) for finding in part_findings]
         contents["notes"] = str(start)
         start += pages
-        front, pages = part_pdf(Part(front=True, toc_pages=tuple(contents.items())))
+        front, pages, front_findings = part_pdf(Part(front=True, toc_pages=tuple(contents.items())))
         if pages == front_pages:
             break
         front_pages = pages
-    back, _ = part_pdf(Part(back=True))
+    back, _, back_findings = part_pdf(Part(back=True))
     body.append(back)
+    findings += [(start, finding) for finding in back_findings]
     start += 1
     merged = merge([front] + body)
     pages = front_pages + start - 1
-    return impose_booklet(merged, job.sheet), {"pages": pages, "sheets": len(page_order(pages))}
+    # A part's findings count from its own first page; in the booklet it follows the front
+    # matter and the parts before it.
+    booklet_findings = front_findings + [[page + front_pages + part_start - 1, rule, message]
+                                         for part_start, (page, rule, message) in findings]
+    return impose_booklet(merged, job.sheet), {"pages": pages, "sheets": len(page_order(pages)),
+                                               "findings": booklet_findings}
 
 
 def _left(front_pages: int, start: int) -> bool:

@@ -1,8 +1,9 @@
 """The pipeline, top to bottom: load and validate -> Book -> plan outputs -> render what the
-cache lacks (in parallel worker processes) -> write every output atomically.
+cache lacks (in parallel worker processes; each render proofs its own pages) -> write every
+output atomically.
 
-Nothing is written to the output folder until every output has rendered, so an error leaves the
-previous build untouched.
+Nothing is written to the output folder until every output has rendered (and, with `strict`,
+passed the page proof), so an error leaves the previous build untouched.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .model import Book, Edition, book_from_json, book_to_json
 from .pagemap import PageMap
 from .pdf import FIT_SLOT
 from .print_html import FONT_DIRS, PAPERS, handout_html, quick_reference_html
+from .proof import Finding, ProofFailed
 from .templates import LAYOUTS, keep_compiled_templates
 from .uptodate import inputs_digest, record
 from .writers import remove_stale_parts, same_content, write_atomic
@@ -39,6 +41,7 @@ class Options:
     edition: Edition = field(default_factory=Edition)
     jobs: int = 0  # 0: one per core
     keep_html: bool = False
+    strict: bool = False  # page defects are errors: nothing is written
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,11 @@ class Output:
     seconds: float | None = None  # None: came from the cache
     info: dict = field(default_factory=dict)
 
+    @property
+    def findings(self) -> list[Finding]:
+        """The page proof's findings, made by the render and kept with it in the cache."""
+        return [Finding.from_json(self.name, data) for data in self.info.get("findings", [])]
+
 
 def run_job(job: RenderJob) -> tuple[bytes, dict]:
     """Render one PDF output (runs in a worker process)."""
@@ -82,7 +90,7 @@ def run_job(job: RenderJob) -> tuple[bytes, dict]:
         raise RenderFailed(job.name, ["the quick reference does not fit on one page even at the "
                                       "smallest type size; shorten the summaries or key moves"])
     info = {"pages": rendered.pages, "page_anchors": rendered.page_anchors,
-            "front_pages": rendered.front_pages}
+            "front_pages": rendered.front_pages, "findings": [f.to_json() for f in rendered.findings]}
     return rendered.pdf, info
 
 
@@ -126,7 +134,9 @@ def plan(book: Book, options: Options, drawings: dict[str, str]) -> tuple[list[O
 
 
 def build(options: Options, report=print, stamp: str | None = None) -> list[Output]:
-    """Build the requested outputs. Raises BuildError (sources) or RenderFailed (rendering)."""
+    """Build the requested outputs. Raises BuildError (sources), RenderFailed (rendering) or,
+    with `options.strict`, ProofFailed (page defects). `page_findings(outputs)` gives the
+    defects a build without `strict` wrote anyway."""
     started = time.perf_counter()
     keep_compiled_templates(options.project / "build" / ".cache" / "templates")
     cache = Cache(options.project / "build" / ".cache")
@@ -161,6 +171,9 @@ def build(options: Options, report=print, stamp: str | None = None) -> list[Outp
     _render(missing, options.jobs, cache, first=page_source,
             when_first_done=make_epub if "epub" in options.kinds else None)
     results = list(outputs) + epub
+    findings = page_findings(results)
+    if options.strict and findings:
+        raise ProofFailed(findings)
 
     options.out.mkdir(parents=True, exist_ok=True)
     remove_stale_parts(options.out)
@@ -174,10 +187,16 @@ def build(options: Options, report=print, stamp: str | None = None) -> list[Outp
     if stamp:
         record(options.out, stamp, {out.name: out.data for out in results}
                | {out.name.replace(".pdf", ".html"): out.job.htmls[0].encode("utf-8")
-                  for out in results if options.keep_html and out.job and out.kind == "handout"})
+                  for out in results if options.keep_html and out.job and out.kind == "handout"},
+               [[f.output, *f.to_json()] for f in findings])
     cache.prune()
     report(f"done in {time.perf_counter() - started:.1f} s")
     return results
+
+
+def page_findings(outputs: list[Output]) -> list[Finding]:
+    """Every page defect the proof found in these outputs, output by output, page by page."""
+    return [finding for out in outputs for finding in out.findings]
 
 
 def _validated_book(options: Options, cache: Cache) -> Book:

@@ -1,6 +1,7 @@
 """Command line: parse arguments, run the build, turn every failure into a clear message.
 
-Exit status: 0 success, 1 errors in the sources (or a render), 2 usage errors.
+Exit status: 0 success, 1 errors in the sources (or a render, or page defects with --strict),
+2 usage errors.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from .config import PAPER_NAMES, UsageError, read_edition_file, settle
 from .errors import BuildError
+from .proof import Finding, ProofFailed
 
 TARGETS = {
     "all": ("handout", "quick-reference", "booklet", "epub"),
@@ -49,7 +51,13 @@ examples:
 An edition file (TOML) may set: only = ["glutes", "calves"], clinic, date, coach, contact,
 paper = "a4" or ["a4", "letter"], out = "build/thursday". Flags override the file.
 
-exit status: 0 success, 1 errors in the sources, 2 usage errors.
+page proof: every PDF page is checked after layout (stranded headings, captions and table
+headers, runt pages, split tables and lists, figures apart from their captions, bad
+hyphenation, text under 7 pt). Each defect is printed as a warning,
+  warning: handout-a4.pdf page 10: heading "Moves to build them" is followed by ...
+and the outputs are written anyway; with --strict they are errors and nothing is written.
+
+exit status: 0 success, 1 errors in the sources (or page defects with --strict), 2 usage errors.
 """
 
 
@@ -66,6 +74,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--contact", help="contact line for the cover (email or phone)")
     p.add_argument("--edition", type=Path, metavar="FILE", help="read clinic settings from a TOML file")
     p.add_argument("--check", action="store_true", help="validate the sources and write nothing")
+    p.add_argument("--strict", action="store_true",
+                   help="treat page defects found by the page proof as errors: exit 1, write nothing")
     p.add_argument("--jobs", type=int, default=0, metavar="N",
                    help="render N outputs at once (default: one per CPU core)")
     p.add_argument("--keep-html", action="store_true",
@@ -86,6 +96,11 @@ def main(argv: list[str] | None = None) -> int:
             print(error, file=sys.stderr)
         count = len(exc.errors)
         print(f"{count} error{'s' if count != 1 else ''}; nothing was written.", file=sys.stderr)
+        return 1
+    except ProofFailed as exc:
+        for finding in exc.findings:
+            print(f"error: {finding}", file=sys.stderr)
+        print(f"{_defects(len(exc.findings))} (--strict); nothing was written.", file=sys.stderr)
         return 1
     except BrokenPipeError:  # the output was piped into something that stopped reading
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
@@ -139,12 +154,31 @@ def run(args: argparse.Namespace) -> int:
     out = (settings.out or project / "build").resolve()
     options = dict(kinds=tuple(kinds), papers=settings.papers, edition=edition, keep_html=args.keep_html)
     inputs = inputs_digest(project, repr(sorted(options.items())))
-    names = up_to_date(out, inputs)
-    if names is not None:  # nothing changed: nothing to parse, render or write
+    recorded = up_to_date(out, inputs)
+    if recorded is not None:  # nothing changed: nothing to parse, render or write
+        names, found = recorded
+        findings = [Finding.from_json(output, data) for output, *data in found]
+        if args.strict and findings:
+            raise ProofFailed(findings)
         for name in names:
             print(f"  {out / name}  up to date")
+        warn_about(findings)
         return 0
-    from .build import Options, build
+    from .build import Options, build, page_findings
 
-    build(Options(project=project, out=out, jobs=args.jobs, **options), stamp=inputs)
+    outputs = build(Options(project=project, out=out, jobs=args.jobs, strict=args.strict, **options), stamp=inputs)
+    warn_about(page_findings(outputs))
     return 0
+
+
+def warn_about(findings: list[Finding]) -> None:
+    """The page proof's findings, after the file lines: the outputs were written all the same."""
+    for finding in findings:
+        print(f"warning: {finding}", file=sys.stderr)
+    if findings:
+        print(f"{_defects(len(findings))}; the outputs were written anyway (--strict refuses them).",
+              file=sys.stderr)
+
+
+def _defects(count: int) -> str:
+    return f"{count} page defect{'s' if count != 1 else ''} found by the page proof"

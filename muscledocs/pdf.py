@@ -28,6 +28,7 @@ class Rendered:
     page_anchors: list[list[str]] = field(default_factory=list)
     front_pages: int = 0
     problems: list[str] = field(default_factory=list)
+    findings: list = field(default_factory=list)  # proof.Finding, one per page defect
 
 
 class RenderFailed(Exception):
@@ -113,8 +114,14 @@ class SharedStyle:
 def render_pdf(html: str, output: str, base_url: Path, allowed_roots: tuple[Path, ...],
                first_body_anchor: str | None = None, identifier: bytes = b"",
                shared: SharedStyle | None = None, tagged: bool = True) -> Rendered:
-    """Render `html`; raise RenderFailed with everything WeasyPrint complained about."""
+    """Render `html`; raise RenderFailed with everything WeasyPrint complained about.
+
+    The laid-out pages are proofed here, between layout and writing, so the proof reads the
+    boxes this render made instead of rendering or parsing anything again.
+    """
     import weasyprint
+
+    from .proof import proof_pages
 
     variant = PDF_VARIANT if tagged else None
     extra = {"stylesheets": [shared.stylesheet], "font_config": shared.font_config} if shared else {}
@@ -125,9 +132,11 @@ def render_pdf(html: str, output: str, base_url: Path, allowed_roots: tuple[Path
         front_pages = 0
         if first_body_anchor:
             front_pages = next((i for i, ids in enumerate(anchors) if first_body_anchor in ids), 0)
+        findings = proof_pages(document, output)
         pdf = document.write_pdf(pdf_variant=variant, pdf_identifier=identifier or None,
                                  finisher=_page_labels(front_pages))
-    return Rendered(pdf=pdf, pages=len(document.pages), page_anchors=anchors, front_pages=front_pages)
+    return Rendered(pdf=pdf, pages=len(document.pages), page_anchors=anchors, front_pages=front_pages,
+                    findings=findings)
 
 
 FIT_SLOT = "--fitted-font-size--"  # where a one-page output's type size goes in its HTML

@@ -3,7 +3,8 @@ heavy module (Markdown, Jinja, WeasyPrint) is imported, so a no-op rebuild costs
 
 The stamp records a digest of every input (chapters, assets, layouts, the builder's code and
 library versions, the options) and a digest of every output written. Any change to either
-means a real build.
+means a real build. It also keeps the page proof's findings, so a no-op rebuild still reports
+the defects of the outputs it leaves in place.
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ def inputs_digest(project: Path, settings: str) -> str:
     return digest.hexdigest()
 
 
-def up_to_date(out: Path, inputs: str) -> list[str] | None:
-    """The output names if `out` holds exactly what these inputs build, else None."""
+def up_to_date(out: Path, inputs: str) -> tuple[list[str], list[list]] | None:
+    """The output names and the recorded page findings ([output, page, rule, message] each)
+    if `out` holds exactly what these inputs build, else None."""
     try:
         stamp = json.loads((out / STAMP).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -48,10 +50,11 @@ def up_to_date(out: Path, inputs: str) -> list[str] | None:
                 return None
         except OSError:
             return None
-    return list(stamp.get("outputs", {}))
+    return list(stamp.get("outputs", {})), stamp.get("findings", [])
 
 
-def record(out: Path, inputs: str, outputs: dict[str, bytes]) -> None:
+def record(out: Path, inputs: str, outputs: dict[str, bytes], findings: list[list] = ()) -> None:
     stamp = {"inputs": inputs,
-             "outputs": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(outputs.items())}}
+             "outputs": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(outputs.items())},
+             "findings": list(findings)}
     write_atomic(out / STAMP, json.dumps(stamp, indent=1, sort_keys=True).encode("utf-8"))

@@ -11,7 +11,8 @@ from conftest import EPUB_NAME, run_builder
 def test_help_explains_targets_and_options():
     result = run_builder("--help")
     assert result.returncode == 0
-    for word in ("--out", "--paper", "--only", "--clinic", "--check", "--jobs", "pdf", "epub", "exit status"):
+    for word in ("--out", "--paper", "--only", "--clinic", "--check", "--strict", "--jobs", "pdf", "epub",
+                 "page proof", "exit status"):
         assert word in result.stdout
 
 

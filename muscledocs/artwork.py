@@ -15,8 +15,9 @@ def book_figures(book: Book) -> dict[str, str]:
     template = BODY_MAP_TEMPLATE.read_text(encoding="utf-8")
     drawn = {}
     for chapter in book.groups:
-        drawn[f"body-map-{chapter.id}"] = figures.body_map_svg(
-            template, chapter.id, f"Body map: the {chapter.title.lower()} highlighted")
+        title = f"Body map: the {chapter.title.lower()} highlighted"
+        drawn[f"body-map-{chapter.id}"] = figures.body_map_svg(template, chapter.id, title)
+        drawn[f"body-map-{chapter.id}-thumbnail"] = figures.body_map_svg(template, chapter.id, title, labels=False)
     if book.groups:
         drawn["cover-map"] = figures.body_map_svg(
             template, tuple(chapter.id for chapter in book.groups), "Body map: the muscle groups of this handout")

@@ -97,7 +97,10 @@ def build_epub(book: Book, project: Path, drawings: dict[str, str], page_map: Pa
                                 content=cover_png)
     cover_image.properties = ["cover-image"]
     ebook.add_item(cover_image)
+    used = b"".join(_serialize(root) for root in documents.values())
     for name, svg in sorted(drawings.items()):
+        if f"images/{name}.svg".encode() not in used:
+            continue  # a print-only drawing (the cover's, the quick reference's thumbnails)
         ebook.add_item(epub.EpubItem(uid=f"img-{name}", file_name=f"images/{name}.svg",
                                      media_type="image/svg+xml", content=svg.encode("utf-8")))
     for asset in sorted({img.src for ch in book.chapters for img in ch.images if img.src.startswith("assets/")}):

@@ -126,9 +126,10 @@ def _background(parent: etree._Element, x: float, y: float, width: float, height
 # --------------------------------------------------------------------------------------
 
 
-def body_map_svg(template_svg: str, group_id: str | tuple[str, ...], title: str) -> str:
+def body_map_svg(template_svg: str, group_id: str | tuple[str, ...], title: str, labels: bool = True) -> str:
     """Return a standalone SVG of the shared body map with one muscle group highlighted (or
-    several: a tuple of ids, as on the cover).
+    several: a tuple of ids, as on the cover). Without `labels` ("Front", "Back"), for a
+    thumbnail too small for words.
 
     `template_svg` is assets/body-map.svg: silhouettes carry class="body" and every
     muscle region has data-group="<id>". Regions of `group_id` get a dark navy fill with
@@ -140,6 +141,9 @@ def body_map_svg(template_svg: str, group_id: str | tuple[str, ...], title: str)
     root = etree.fromstring(template_svg.encode("utf-8"), parser)
     if root.tag != _q("svg"):
         raise ValueError("the body-map template is not an SVG document")
+    if not labels:
+        for text in list(root.iter(_q("text"))):
+            text.getparent().remove(text)
     vx, vy, vw, vh = _viewbox(root)
 
     regions = [el for el in root.iter(etree.Element) if el.get("data-group") is not None]
@@ -300,7 +304,7 @@ def stride_chart_svg(
         mid = (x1 + x2) / 2
         heading, sub = BAND_LABELS[band]
         _text(root, mid, band_top + 14, heading, font_size="13", font_weight="700", fill=NAVY, text_anchor="middle")
-        _text(root, mid, band_top + 30, sub, font_size="12", fill="#3d4a57", text_anchor="middle")
+        _text(root, mid, band_top + 30, sub, font_size="14", fill="#3d4a57", text_anchor="middle")
         y = band_top + 40
         _sub(
             root,
@@ -393,7 +397,7 @@ def stride_chart_svg(
         stroke_linecap="round",
         stroke_linejoin="round",
     )
-    _text(root, lx + 34, legend_y + 1.5, "works in this phase", font_size="12", fill=INK)
+    _text(root, lx + 34, legend_y + 1.5, "works in this phase", font_size="14", fill=INK)
     lx2, ly2 = (lx + 170, legend_y) if legend_side_by_side else (lx, legend_y + 22)
     _sub(
         root,
@@ -408,7 +412,7 @@ def stride_chart_svg(
         stroke="#8d96a0",
         stroke_width="1.1",
     )
-    _text(root, lx2 + 34, ly2 + 1.5, "not a main job in this phase", font_size="12", fill=INK)
+    _text(root, lx2 + 34, ly2 + 1.5, "not a main job in this phase", font_size="14", fill=INK)
     return _serialize(root)
 
 

@@ -23,7 +23,8 @@ BLOCK_END = re.compile(r"</(?:p|li|dd|figcaption)>")
 # Tags that start or end a block: the search for a block's last word stops at them.
 BLOCK_TAG = re.compile(r"</?(?:p|li|dd|dt|dl|ul|ol|div|section|nav|table|caption|thead|tbody|tr|td|th|h[1-6]"
                        r"|figure|figcaption|br)\b")
-LAST_WORD = re.compile(r"(\w{3,}[^\s<]*)(\s*)$")
+# More than a line of running text holds in any print layout (about 80 at most).
+LAST_LINE_CHARS = 90
 WHOLE = '<span class="whole">'
 # What markdown-it's typographer changes: quotes, dashes, ellipses, (c), (tm), +-.
 TYPOGRAPHER_INPUT = re.compile(r"['\"]|--|\.\.|\+-|\((?:c|r|tm|p)\)|[?!]{2}|,,", re.IGNORECASE)
@@ -57,8 +58,9 @@ def read_exceptions(text: str) -> dict[str, str]:
 def apply_hyphenation_rules(body_html: str, exceptions: dict[str, str]) -> str:
     """Mark up print HTML (the part after <body>) so that WeasyPrint breaks words well:
 
-    - the last word of each paragraph, list item, definition and caption is kept whole
-      (`<span class="whole">`, which the stylesheet sets to `hyphens: none`);
+    - the end of each paragraph, list item, definition and caption is kept whole
+      (`<span class="whole">`, which the stylesheet sets to `hyphens: none`), so that no
+      block's last line starts with half a word;
     - each exception word becomes a `<span class="hy">` holding soft hyphens where it may
       break (WeasyPrint then uses only those), or none if it must never break.
 
@@ -67,7 +69,7 @@ def apply_hyphenation_rules(body_html: str, exceptions: dict[str, str]) -> str:
     tokens = TAG.split(body_html)
     for index, token in enumerate(tokens):
         if BLOCK_END.fullmatch(token):
-            _keep_last_word(tokens, index)
+            _keep_end_whole(tokens, index)
     tokens = TAG.split("".join(tokens))
     if exceptions:
         pattern = re.compile(r"\b(" + "|".join(sorted(map(re.escape, exceptions), key=len, reverse=True))
@@ -87,8 +89,11 @@ def apply_hyphenation_rules(body_html: str, exceptions: dict[str, str]) -> str:
     return "".join(tokens)
 
 
-def _keep_last_word(tokens: list[str], end: int) -> None:
-    """Wrap the last word before tokens[end] (a block's closing tag) in a `whole` span."""
+def _keep_end_whole(tokens: list[str], end: int) -> None:
+    """Wrap the text of the last LAST_LINE_CHARS characters before tokens[end] (a block's
+    closing tag) in `whole` spans, from the start of a word: the break before a block's last
+    line falls inside them, so that line never starts with the second half of a word."""
+    remaining = LAST_LINE_CHARS
     for index in range(end - 1, -1, -1):
         token = tokens[index]
         if token.startswith("<"):
@@ -97,9 +102,12 @@ def _keep_last_word(tokens: list[str], end: int) -> None:
             continue
         if not token.strip():
             continue
-        match = LAST_WORD.search(token)
-        if match:
-            tokens[index] = token[:match.start()] + WHOLE + match.group(1) + "</span>" + match.group(2)
+        if len(token) < remaining:
+            tokens[index] = WHOLE + token + "</span>"
+            remaining -= len(token)
+            continue
+        cut = token.rfind(" ", 0, len(token) - remaining) + 1
+        tokens[index] = token[:cut] + WHOLE + token[cut:] + "</span>"
         return
 
 

@@ -9,15 +9,11 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import BuildError, SourceError
+from .errors import BuildError, SourceError, UsageError
 from .model import Edition
 
 KEYS = {"only", "clinic", "date", "coach", "contact", "paper", "out"}
 PAPER_NAMES = ("a4", "letter")
-
-
-class UsageError(Exception):
-    """A command-line mistake (exit status 2)."""
 
 
 @dataclass(frozen=True)

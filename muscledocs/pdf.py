@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import RenderFailed
+
 PDF_VARIANT = "pdf/ua-1"  # tagged: structure tree, /Lang, figure alt text, title shown
 # Advice about the machine, not about the document: the output is still complete and reproducible.
 HARMLESS = ("Using fontTools instead of HarfBuzz-Subset",)
@@ -28,16 +30,6 @@ class Rendered:
     page_anchors: list[list[str]] = field(default_factory=list)
     front_pages: int = 0
     problems: list[str] = field(default_factory=list)
-
-
-class RenderFailed(Exception):
-    def __init__(self, output: str, problems: list[str]):
-        self.output = output
-        self.problems = problems
-        super().__init__(f"{output}: " + "; ".join(problems))
-
-    def __reduce__(self):  # travels back from worker processes
-        return (RenderFailed, (self.output, self.problems))
 
 
 class _Collect(logging.Handler):

@@ -94,10 +94,11 @@ class SharedStyle:
 
     def __init__(self, css: str, output: str, base_url: Path, allowed_roots: tuple[Path, ...]):
         import weasyprint
-        from weasyprint.text.fonts import FontConfiguration
+
+        from .typefaces import bundled_font_config
 
         with _failing_on_problems(output):
-            self.font_config = FontConfiguration()
+            self.font_config = bundled_font_config()
             self.stylesheet = weasyprint.CSS(string=css, base_url=str(base_url) + "/",
                                              url_fetcher=_fetcher(allowed_roots), font_config=self.font_config)
 
@@ -108,9 +109,13 @@ def render_pdf(html: str, output: str, base_url: Path, allowed_roots: tuple[Path
     """Render `html`; raise RenderFailed with everything WeasyPrint complained about."""
     import weasyprint
 
+    from .typefaces import bundled_font_config
+
     variant = PDF_VARIANT if tagged else None
-    extra = {"stylesheets": [shared.stylesheet], "font_config": shared.font_config} if shared else {}
     with _failing_on_problems(output):
+        # Only the bundled fonts: never a glyph from the machine's own fonts.
+        extra = {"stylesheets": [shared.stylesheet], "font_config": shared.font_config} if shared \
+            else {"font_config": bundled_font_config()}
         document = weasyprint.HTML(string=html, base_url=str(base_url) + "/",
                                    url_fetcher=_fetcher(allowed_roots)).render(pdf_variant=variant, **extra)
         anchors = first_appearances(document.pages)

@@ -12,13 +12,12 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import font_source_sans_pro
-import font_source_serif_pro
 from markupsafe import Markup
 
 from .chapter_links import map_chapter_links
 from .model import PHASES, Book
 from .templates import read_layout, render
+from .typefaces import FONT_DIRS, FONT_FACES, font_files  # noqa: F401 (FONT_* re-exported for the renderers)
 
 
 @dataclass(frozen=True)
@@ -35,15 +34,6 @@ PAPERS = {
     "a5": Paper("a5", "A5", 14, booklet_page=True),
     "half-letter": Paper("half-letter", "5.5in 8.5in", 13, booklet_page=True),
 }
-FONT_FACES = [
-    ("Source Serif Pro", font_source_serif_pro, "SourceSerifPro", [("Regular", 400, "normal"),
-     ("It", 400, "italic"), ("Semibold", 600, "normal"), ("SemiboldIt", 600, "italic"),
-     ("Bold", 700, "normal"), ("BoldIt", 700, "italic")]),
-    ("Source Sans Pro", font_source_sans_pro, "SourceSansPro", [("Regular", 400, "normal"),
-     ("It", 400, "italic"), ("Semibold", 600, "normal"), ("SemiboldIt", 600, "italic"),
-     ("Bold", 700, "normal"), ("BoldIt", 700, "italic")]),
-]
-FONT_DIRS = tuple(Path(module.font_directory).resolve() for _, module, _, _ in FONT_FACES)
 SRC_ATTR = re.compile(r'src="([^"]*)"')
 
 
@@ -51,11 +41,9 @@ SRC_ATTR = re.compile(r'src="([^"]*)"')
 def fonts_css() -> str:
     """@font-face rules for the project's own typefaces, installed with it from PyPI."""
     rules = []
-    for family, module, stem, styles in FONT_FACES:
-        for style_name, weight, style in styles:
-            path = Path(module.font_directory) / f"{stem}-{style_name}.ttf"
-            rules.append(f'@font-face {{ font-family: "{family}"; src: url("{path.as_uri()}"); '
-                         f"font-weight: {weight}; font-style: {style}; }}")
+    for family, path, weight, style in font_files():
+        rules.append(f'@font-face {{ font-family: "{family}"; src: url("{path.as_uri()}"); '
+                     f"font-weight: {weight}; font-style: {style}; }}")
     return Markup("\n".join(rules))  # our own trusted CSS, not chapter text
 
 

@@ -22,7 +22,8 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 RENDERING_PACKAGES = ("weasyprint", "pydyf", "pypdf", "ebooklib", "pillow", "font_source_sans_pro",
-                      "font_source_serif_pro", "lxml", "jinja2", "markdown_it_py")
+                      "font_source_serif_pro", "lxml", "jinja2", "markdown_it_py", "mdit_py_plugins", "pyyaml",
+                      "fonttools")
 
 
 @cache

@@ -12,8 +12,8 @@ import sys
 import traceback
 from pathlib import Path
 
-from .config import PAPER_NAMES, UsageError, read_edition_file, settle
-from .errors import BuildError
+from .config import PAPER_NAMES, read_edition_file, settle
+from .errors import RenderFailed, SourceErrors, UsageError
 from .proof import Finding, ProofFailed
 
 TARGETS = {
@@ -91,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"make_docs.py: error: {exc}", file=sys.stderr)
         return 2
-    except BuildError as exc:
+    except SourceErrors as exc:
         for error in exc.errors:
             print(error, file=sys.stderr)
         count = len(exc.errors)
@@ -105,17 +105,15 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the output was piped into something that stopped reading
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         return 0
+    except RenderFailed as exc:
+        for problem in exc.problems:
+            print(f"{exc.output}: {problem}", file=sys.stderr)
+        print("the render failed; nothing was written.", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted; the previous outputs are unchanged.", file=sys.stderr)
         return 130
-    except Exception as exc:  # a render problem or a bug: still no traceback for the user
-        from .pdf import RenderFailed
-
-        if isinstance(exc, RenderFailed):
-            for problem in exc.problems:
-                print(f"{exc.output}: {problem}", file=sys.stderr)
-            print("the render failed; nothing was written.", file=sys.stderr)
-            return 1
+    except Exception as exc:  # a bug: still no traceback for the user
         if os.environ.get("MUSCLEDOCS_DEBUG"):
             traceback.print_exc()
         print(f"make_docs.py: internal error: {type(exc).__name__}: {exc}\n"

@@ -9,15 +9,11 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import BuildError, SourceError
+from .errors import BuildError, SourceError, UsageError
 from .model import Edition
 
 KEYS = {"only", "clinic", "date", "coach", "contact", "paper", "out"}
 PAPER_NAMES = ("a4", "letter")
-
-
-class UsageError(Exception):
-    """A command-line mistake (exit status 2)."""
 
 
 @dataclass(frozen=True)
@@ -133,6 +129,7 @@ def settle(file_data: dict, flags: dict, valid_groups: list[str]) -> EditionSett
     for paper in papers:
         if paper not in PAPER_NAMES:
             raise UsageError(f'unknown paper "{paper}"; choose a4 or letter')
+    _check_printable(merged, file_data, flags)
     date = merged.get("date", "")
     if isinstance(date, dt.date):
         date = date.isoformat()
@@ -142,6 +139,21 @@ def settle(file_data: dict, flags: dict, valid_groups: list[str]) -> EditionSett
                       coach=str(merged.get("coach", "")), contact=str(merged.get("contact", "")))
     return EditionSettings(edition, papers=tuple(p for p in PAPER_NAMES if p in papers),
                            out=Path(merged["out"]) if merged.get("out") else None)
+
+
+def _check_printable(merged: dict, file_data: dict, flags: dict) -> None:
+    """The cover prints the clinic, coach and contact: each must be in the book's typefaces."""
+    from . import typefaces
+
+    errors = []
+    for key in ("clinic", "coach", "contact"):
+        for run in typefaces.unprintable(str(merged.get(key, ""))):
+            message, hint = typefaces.describe(run)
+            if flags.get(key):
+                raise UsageError(f"--{key}: {message}; {hint[0].lower()}{hint[1:]}")
+            errors.append(SourceError(file_data["_path"], file_data["_lines"][key], message, hint))
+    if errors:
+        raise BuildError(errors)
 
 
 def _line_of(text: str, key: str) -> int:

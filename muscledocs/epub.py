@@ -69,6 +69,7 @@ def build_epub(book: Book, project: Path, drawings: dict[str, str], page_map: Pa
         xhtml = map_chapter_links(xhtml, present, lambda chapter_id, anchor: f"{chapter_id}.xhtml"
                                   + (f"#{anchor}" if anchor else ""))
         documents[chapter.id] = etree.fromstring(xhtml.encode("utf-8"))
+        epub_footnotes(documents[chapter.id])
 
     markers = place_page_markers(documents, page_map) if page_map else []
 
@@ -131,6 +132,30 @@ def build_epub(book: Book, project: Path, drawings: dict[str, str], page_map: Pa
     raw = io.BytesIO()
     epub.write_epub(raw, ebook, {"mtime": modified, "epub3_pages": False, "spine_direction": False})
     return reproducible_zip(raw.getvalue(), modified, book.language)
+
+
+def epub_footnotes(root: etree._Element) -> None:
+    """A note the prose stage left where it is called (`<span class="footnote">`) becomes a
+    note reference there and an `epub:type="footnote"` aside at the end of its section, with a
+    link back: reading systems show it as a pop-up, and screen readers announce both."""
+    notes = root.findall(f".//{{{XHTML_NS}}}span[@class='footnote']")
+    for number, span in enumerate(notes, start=1):
+        note_id = span.get("id")
+        section = next(a for a in span.iterancestors(f"{{{XHTML_NS}}}section"))
+        sup = etree.Element(f"{{{XHTML_NS}}}sup")
+        ref = etree.SubElement(sup, f"{{{XHTML_NS}}}a", {f"{{{EPUB_NS}}}type": "noteref", "role": "doc-noteref",
+                                                          "href": f"#{note_id}", "id": f"{note_id}-ref"})
+        ref.text = str(number)
+        sup.tail = span.tail
+        aside = etree.SubElement(section, f"{{{XHTML_NS}}}aside", {f"{{{EPUB_NS}}}type": "footnote",
+                                                                    "role": "doc-footnote", "id": note_id})
+        paragraph = etree.SubElement(aside, f"{{{XHTML_NS}}}p")
+        back = etree.SubElement(paragraph, f"{{{XHTML_NS}}}a", {"href": f"#{note_id}-ref", "role": "doc-backlink",
+                                                                 "aria-label": f"Back to note {number} in the text"})
+        back.text = f"{number}."
+        back.tail = " " + (span.text or "")
+        paragraph.extend(list(span))
+        span.getparent().replace(span, sup)
 
 
 def place_page_markers(documents: dict[str, etree._Element], page_map: PageMap) -> list[PageMarker]:

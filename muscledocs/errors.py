@@ -1,4 +1,12 @@
-"""Source errors that point at a file and line, and the exception that carries them."""
+"""The builder's one error hierarchy. The command line turns each kind into its exit status:
+
+- `SourceErrors` (exit 1): problems in the chapters, book.yaml or an edition file, each with a
+  file and line (`SourceError`). Raised before anything is written.
+- `UsageError` (exit 2): a command-line mistake.
+- `RenderFailed` (exit 1): a renderer refused an output (it names the output, not a source line).
+
+Anything else reaching the command line is a bug in the builder ("internal error").
+"""
 
 from __future__ import annotations
 
@@ -6,9 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
+class MuscledocsError(Exception):
+    """Base of every error the builder reports to its user as a message, never as a traceback."""
+
+
 @dataclass(frozen=True, order=True)
 class SourceError:
-    """One problem in the sources, printed as `path:line: message (hint)`."""
+    """One problem in the sources, printed as `path:line: message. hint`."""
 
     path: str
     line: int
@@ -20,12 +32,31 @@ class SourceError:
         return f"{text}. {self.hint}" if self.hint else text
 
 
-class BuildError(Exception):
+class SourceErrors(MuscledocsError):
     """Raised with every collected SourceError; nothing has been written when it is raised."""
 
     def __init__(self, errors: list[SourceError]):
         self.errors = sorted(set(errors))
         super().__init__("\n".join(str(e) for e in self.errors))
+
+
+BuildError = SourceErrors  # the name the rest of the builder has always used
+
+
+class UsageError(MuscledocsError):
+    """A command-line mistake (exit status 2)."""
+
+
+class RenderFailed(MuscledocsError):
+    """A renderer refused an output; `problems` says why, in the renderer's words."""
+
+    def __init__(self, output: str, problems: list[str]):
+        self.output = output
+        self.problems = problems
+        super().__init__(f"{output}: " + "; ".join(problems))
+
+    def __reduce__(self):  # travels back from worker processes
+        return (RenderFailed, (self.output, self.problems))
 
 
 class ErrorLog:
@@ -46,4 +77,4 @@ class ErrorLog:
 
     def raise_if_any(self) -> None:
         if self.errors:
-            raise BuildError(self.errors)
+            raise SourceErrors(self.errors)

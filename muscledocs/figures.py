@@ -126,6 +126,21 @@ def _background(parent: etree._Element, x: float, y: float, width: float, height
 # --------------------------------------------------------------------------------------
 
 
+def _parse_template(template_svg: str) -> etree._Element:
+    # No entity resolution or network: the template is data, never a way to pull files in.
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True, remove_pis=True)
+    root = etree.fromstring(template_svg.encode("utf-8"), parser)
+    if root.tag != _q("svg"):
+        raise ValueError("the body-map template is not an SVG document")
+    return root
+
+
+def body_map_groups(template_svg: str) -> set[str]:
+    """The group ids the body-map template has regions for (data-group="<id>")."""
+    root = _parse_template(template_svg)
+    return {el.get("data-group") for el in root.iter(etree.Element) if el.get("data-group") is not None}
+
+
 def body_map_svg(template_svg: str, group_id: str | tuple[str, ...], title: str, labels: bool = True) -> str:
     """Return a standalone SVG of the shared body map with one muscle group highlighted (or
     several: a tuple of ids, as on the cover). Without `labels` ("Front", "Back"), for a
@@ -136,11 +151,7 @@ def body_map_svg(template_svg: str, group_id: str | tuple[str, ...], title: str,
     white hatching; every other region is drawn as neutral body. Raises ValueError if the
     template has no region for `group_id`.
     """
-    # No entity resolution or network: the template is data, never a way to pull files in.
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True, remove_pis=True)
-    root = etree.fromstring(template_svg.encode("utf-8"), parser)
-    if root.tag != _q("svg"):
-        raise ValueError("the body-map template is not an SVG document")
+    root = _parse_template(template_svg)
     if not labels:
         for text in list(root.iter(_q("text"))):
             text.getparent().remove(text)

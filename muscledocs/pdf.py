@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import RenderFailed
+
 PDF_VARIANT = "pdf/ua-1"  # tagged: structure tree, /Lang, figure alt text, title shown
 # Advice about the machine, not about the document: the output is still complete and reproducible.
 HARMLESS = ("Using fontTools instead of HarfBuzz-Subset",)
@@ -29,16 +31,6 @@ class Rendered:
     front_pages: int = 0
     problems: list[str] = field(default_factory=list)
     findings: list = field(default_factory=list)  # proof.Finding, one per page defect
-
-
-class RenderFailed(Exception):
-    def __init__(self, output: str, problems: list[str]):
-        self.output = output
-        self.problems = problems
-        super().__init__(f"{output}: " + "; ".join(problems))
-
-    def __reduce__(self):  # travels back from worker processes
-        return (RenderFailed, (self.output, self.problems))
 
 
 class _Collect(logging.Handler):
@@ -103,10 +95,11 @@ class SharedStyle:
 
     def __init__(self, css: str, output: str, base_url: Path, allowed_roots: tuple[Path, ...]):
         import weasyprint
-        from weasyprint.text.fonts import FontConfiguration
+
+        from .typefaces import bundled_font_config
 
         with _failing_on_problems(output):
-            self.font_config = FontConfiguration()
+            self.font_config = bundled_font_config()
             self.stylesheet = weasyprint.CSS(string=css, base_url=str(base_url) + "/",
                                              url_fetcher=_fetcher(allowed_roots), font_config=self.font_config)
 
@@ -122,10 +115,13 @@ def render_pdf(html: str, output: str, base_url: Path, allowed_roots: tuple[Path
     import weasyprint
 
     from .proof import proof_pages
+    from .typefaces import bundled_font_config
 
     variant = PDF_VARIANT if tagged else None
-    extra = {"stylesheets": [shared.stylesheet], "font_config": shared.font_config} if shared else {}
     with _failing_on_problems(output):
+        # Only the bundled fonts: never a glyph from the machine's own fonts.
+        extra = {"stylesheets": [shared.stylesheet], "font_config": shared.font_config} if shared \
+            else {"font_config": bundled_font_config()}
         document = weasyprint.HTML(string=html, base_url=str(base_url) + "/",
                                    url_fetcher=_fetcher(allowed_roots)).render(pdf_variant=variant, **extra)
         anchors = first_appearances(document.pages)

@@ -13,13 +13,12 @@ from functools import cache
 from html import escape, unescape
 from pathlib import Path
 
-import font_source_sans_pro
-import font_source_serif_pro
 from markupsafe import Markup
 
 from .chapter_links import map_chapter_links
 from .model import PHASES, Book
 from .templates import read_layout, render
+from .typefaces import FONT_DIRS, FONT_FACES, font_files  # noqa: F401 (FONT_* re-exported for the renderers)
 from .typography import apply_hyphenation_rules, balanced_lines, read_exceptions, smarten
 
 
@@ -55,16 +54,8 @@ PAPERS = {
     "half-letter": Paper("half-letter", "5.5in 8.5in", 139.7, 215.9, 14, block_mm=108, inner_mm=17, top_mm=14,
                          bottom_mm=16, booklet_page=True, cover_margin_mm=13, cover_title_pt=28),
 }
-COVER_TITLE_FONT = Path(font_source_sans_pro.font_directory) / "SourceSansPro-Bold.ttf"
-FONT_FACES = [
-    ("Source Serif Pro", font_source_serif_pro, "SourceSerifPro", [("Regular", 400, "normal"),
-     ("It", 400, "italic"), ("Semibold", 600, "normal"), ("SemiboldIt", 600, "italic"),
-     ("Bold", 700, "normal"), ("BoldIt", 700, "italic")]),
-    ("Source Sans Pro", font_source_sans_pro, "SourceSansPro", [("Regular", 400, "normal"),
-     ("It", 400, "italic"), ("Semibold", 600, "normal"), ("SemiboldIt", 600, "italic"),
-     ("Bold", 700, "normal"), ("BoldIt", 700, "italic")]),
-]
-FONT_DIRS = tuple(Path(module.font_directory).resolve() for _, module, _, _ in FONT_FACES)
+COVER_TITLE_FONT = next(path for family, path, weight, style in font_files()
+                        if family == "Source Sans Pro" and weight == 700 and style == "normal")
 SRC_ATTR = re.compile(r'src="([^"]*)"')
 
 
@@ -72,11 +63,9 @@ SRC_ATTR = re.compile(r'src="([^"]*)"')
 def fonts_css() -> str:
     """@font-face rules for the project's own typefaces, installed with it from PyPI."""
     rules = []
-    for family, module, stem, styles in FONT_FACES:
-        for style_name, weight, style in styles:
-            path = Path(module.font_directory) / f"{stem}-{style_name}.ttf"
-            rules.append(f'@font-face {{ font-family: "{family}"; src: url("{path.as_uri()}"); '
-                         f"font-weight: {weight}; font-style: {style}; }}")
+    for family, path, weight, style in font_files():
+        rules.append(f'@font-face {{ font-family: "{family}"; src: url("{path.as_uri()}"); '
+                     f"font-weight: {weight}; font-style: {style}; }}")
     return Markup("\n".join(rules))  # our own trusted CSS, not chapter text
 
 

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import re
 from pathlib import Path
 
+from . import typefaces
+from .artwork import BODY_MAP_SOURCE, PROSE_FIGURES, GroupFacts, body_map_groups
 from .errors import ErrorLog
 from .markdown import LinkContext, render_prose
 from .model import PHASES, Book, Chapter, Edition, Figure, Move, Muscle, Term
 from .readers import Located, SourceFile, read_book_file, read_chapter
+from .wording import and_list, number
 
 BOOK_FILE = "book.yaml"
-GENERATED_FIGURES = frozenset({"stride-chart"})
 BOOK_FIELDS = ("title", "subtitle", "author", "publisher", "language", "identifier", "date", "groups")
 BOOK_OPTIONAL = ("front", "back")
 GROUP_FIELDS = ("id", "title", "location", "summary", "phases", "muscles", "moves", "cues", "figure")
@@ -85,10 +88,14 @@ def load_book(project: Path, edition: Edition | None = None) -> Book:
             log.add(book_path, line, f'"{chapter_id}" has no chapter file',
                     f"Add chapters/NN-{chapter_id}.md or remove it from the {kind} list")
 
+    _check_body_map(order, book_path, log)
     chapter_files_map = {s.path.name: cid for cid, s in sources.items()}
     chapter_files_map.update({name: cid for name, cid in broken.items() if cid in order})
+    groups = _edition_groups(order, meta, sources, edition)
     links = LinkContext(project=project, chapter_path=chapters_dir / "x.md",
-                        chapter_files=chapter_files_map, figures=GENERATED_FIGURES)
+                        chapter_files=chapter_files_map, figures=frozenset(PROSE_FIGURES),
+                        figure_alt={name: figure.describe(groups) for name, figure in PROSE_FIGURES.items()},
+                        substitutions=substitutions(groups))
     chapters = []
     section_links: list[tuple[Path, str, str, int]] = []
     for chapter_id, (kind, _line) in order.items():
@@ -102,6 +109,41 @@ def load_book(project: Path, edition: Edition | None = None) -> Book:
     if edition.only:
         chapters = [c for c in chapters if c.kind != "group" or c.id in edition.only]
     return Book(**book_fields, chapters=tuple(chapters), edition=edition)
+
+
+def _check_body_map(order: dict, book_path: Path, log: ErrorLog) -> None:
+    """Every group needs a region of the body map to shade in its chapter's figure."""
+    drawn = body_map_groups()
+    for chapter_id, (kind, line) in order.items():
+        if kind == "group" and chapter_id not in drawn:
+            log.add(book_path, line, f'group "{chapter_id}" has no region in {BODY_MAP_SOURCE}',
+                    f'Add a shape with data-group="{chapter_id}" to {BODY_MAP_SOURCE}, over the muscles '
+                    "its chapter is about")
+
+
+def _edition_groups(order: dict, meta: Located, sources: dict[str, SourceFile], edition: Edition) -> list[GroupFacts]:
+    """The groups this edition prints, as the generated text and drawings describe them."""
+    titles = {entry.get("id"): entry.get("title") for entry in meta.data.get("groups") or []
+              if isinstance(entry, dict)}
+    groups = []
+    for chapter_id, (kind, _line) in order.items():
+        if kind != "group" or (edition.only and chapter_id not in edition.only):
+            continue
+        data = sources[chapter_id].meta.data if chapter_id in sources else {}
+        title = data.get("title") if isinstance(data.get("title"), str) else titles.get(chapter_id)
+        phases = data.get("phases") if isinstance(data.get("phases"), list) else []
+        groups.append(GroupFacts(chapter_id, str(title or chapter_id), tuple(p for p in PHASES if p in phases)))
+    return groups
+
+
+def substitutions(groups: list[GroupFacts]) -> dict[str, str]:
+    """The `{{ name }}` values a chapter's prose may use (documented in the README)."""
+    count = len(groups)
+    return {
+        "groups.count": number(count),
+        "groups.counted": f"{number(count)} group{'s' if count != 1 else ''}",
+        "groups.list": and_list([group.title.lower() for group in groups]),
+    }
 
 
 def group_ids(project: Path) -> list[str]:
@@ -136,7 +178,8 @@ def _check_book_meta(meta: Located, path: Path, log: ErrorLog) -> tuple[dict | N
     _unknown_fields(meta, path, log, BOOK_FIELDS + BOOK_OPTIONAL, f"chapters/{BOOK_FILE} may")
     fields = {}
     for name in BOOK_FIELDS[:-2]:
-        fields[name] = _text(meta, path, log, name, hint=f"Add '{name}: ...' to chapters/{BOOK_FILE}")
+        fields[name] = _text(meta, path, log, name, hint=f"Add '{name}: ...' to chapters/{BOOK_FILE}",
+                             printed=name not in ("language", "identifier"))
     date = data.get("date")
     if date is None or date == "":
         log.add(path, meta.line("date"), 'missing required field "date"',
@@ -204,8 +247,23 @@ def _lookup(data, keys: tuple):
     return value
 
 
-def _text(meta: Located, path: Path, log: ErrorLog, *keys, required: bool = True, hint: str = "") -> str:
+def _text(meta: Located, path: Path, log: ErrorLog, *keys, required: bool = True, hint: str = "",
+          printed: bool = True) -> str:
+    """A text field, exactly as the writer typed it; refused where YAML would change it."""
     value = _lookup(meta.data, keys)
+    if printed and keys in meta.cuts:
+        cut = meta.cuts[keys]
+        log.add(path, cut.line, f'"#{cut.comment}" after {_name(keys)} is a YAML comment: only "{cut.value}" '
+                f"would print",
+                f"To print it all, put the value in quotes: \"{cut.value} #{cut.comment}\"; "
+                "to keep a note for yourself, put the comment on a line of its own")
+    if keys in meta.merged:
+        log.add(path, meta.merged[keys], f"this '- ' line is read as more text of {_name(keys)}, "
+                "not as an entry of its own",
+                "Start its '- ' in the same column as the '- ' of the entries above it")
+    if printed and isinstance(value, str):
+        for run in typefaces.unprintable(value):
+            log.add(path, meta.line(*keys), *typefaces.describe(run))
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             if isinstance(keys[-1], int):
@@ -222,6 +280,18 @@ def _text(meta: Located, path: Path, log: ErrorLog, *keys, required: bool = True
                 "or starts with [ or {")
         return ""
     return str(value).strip()
+
+
+def _flag(meta: Located, path: Path, log: ErrorLog, *keys) -> bool:
+    """A yes/no field, written as true or false (YAML is read as text: see readers.py)."""
+    value = _lookup(meta.data, keys)
+    if value in (None, "false", "False"):
+        return False
+    if value in ("true", "True"):
+        return True
+    log.add(path, meta.line(*keys), f'{_name(keys)} must be true or false, not "{value}"',
+            f"Write '{keys[-1]}: true' on the one entry that has it, and leave it out on the others")
+    return False
 
 
 def _list(meta: Located, path: Path, log: ErrorLog, key: str, minimum: int, fields: tuple = ()) -> list:
@@ -272,7 +342,7 @@ def _build_chapter(source: SourceFile, kind: str, links: LinkContext, log: Error
     chapter_id = meta.data["id"]
     _unknown_fields(meta, path, log, GROUP_FIELDS if kind == "group" else OTHER_FIELDS,
                     "Group chapters may" if kind == "group" else "This chapter may")
-    chapter_links = LinkContext(links.project, path, links.chapter_files, links.figures)
+    chapter_links = dataclasses.replace(links, chapter_path=path, definition_lists=chapter_id == "glossary")
     prose = render_prose(source.body, source.body_line, chapter_id, chapter_links)
     section_links.extend((path, *link) for link in prose.section_links)
     for problem in prose.problems:
@@ -300,7 +370,8 @@ def _group_fields(source: SourceFile, prose, log: ErrorLog, check_sections: bool
     data = meta.data
     needed = "Group chapters need: " + ", ".join(GROUP_FIELDS)
     for name in GROUP_FIELDS:
-        if name not in data:
+        if name not in data and name != "title":  # a missing title is reported once, by _build_chapter
+
             log.add(path, meta.base_line, f'missing required field "{name}"',
                     f"Add '{name}:' to the front matter. {needed}")
     phases = data.get("phases") if "phases" in data else []
@@ -317,7 +388,7 @@ def _group_fields(source: SourceFile, prose, log: ErrorLog, check_sections: bool
         for i, _ in (_list(meta, path, log, "muscles", 1, ("name", "where", "job")) if "muscles" in data else []))
     moves = tuple(
         Move(*(_text(meta, path, log, "moves", i, k) for k in ("name", "how", "dose")),
-             key=entry.get("key") is True)
+             key=_flag(meta, path, log, "moves", i, "key"))
         for i, entry in (_list(meta, path, log, "moves", 3, ("name", "how", "dose")) if "moves" in data else []))
     key_moves = sum(m.key for m in moves)
     if moves and key_moves != 1:

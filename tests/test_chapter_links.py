@@ -47,7 +47,8 @@ def test_links_to_a_chapter_and_to_its_section_land_right(sample_project, tmp_pa
     assert epubcheck_messages(out / EPUB_NAME, tmp_path) == []
 
     handout = PdfReader(out / "handout-a4.pdf")
-    chapter_page, signs_page = sorted(link_targets(handout, "Compare the quadriceps"))
+    # A link broken over two lines has an annotation for each line: two targets all the same.
+    chapter_page, signs_page = sorted(set(link_targets(handout, "Compare the quadriceps")))
     assert dict(outline_entries(handout))["2 Quadriceps"] == chapter_page
     assert "Quadriceps" in page_text(handout, chapter_page) and "The quadriceps" in page_text(handout, chapter_page)
     assert "Signs of weakness" in page_text(handout, signs_page)

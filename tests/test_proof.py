@@ -14,7 +14,6 @@ import base64
 import re
 from pathlib import Path
 
-import pytest
 from pypdf import PdfReader
 
 from conftest import outline_entries, run_builder
@@ -336,7 +335,6 @@ def test_booklet_findings_use_booklet_page_numbers_and_come_back_from_the_cache(
     assert second.stderr == first.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="print design pass pending")
 def test_the_real_book_passes_its_own_proof(tmp_path):
     """Every PDF in both papers, and a two-group clinic edition: not one page defect."""
     full = run_builder("pdf", "--strict", "--out", str(tmp_path / "full"))

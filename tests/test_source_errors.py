@@ -1,6 +1,7 @@
 """Source errors, one small broken project per case: the EXACT `path:line: message. hint` lines on
-stderr, the summary line, and the exit status. Validation runs before anything is written, so
-most cases use `--check` (the same load_book the build runs); the cases marked `build` run a
+stderr, the summary line, and the exit status. Every failing case runs twice: with `--check`
+and as a real build of every output, which must refuse it with the same lines (so no source
+error ever reaches the internal-error path or a renderer). The cases marked `build` also run a
 real build into a folder that already holds good outputs and check those are left untouched.
 """
 
@@ -121,6 +122,27 @@ LAYOUT_HINT = "Remove it: the look of the handout and the e-book comes from the 
 UNKNOWN_ID_HINT = ("Valid ids (from chapters/book.yaml): " + ", ".join(CHAPTER_IDS)
                    + "; a new group must be listed in chapters/book.yaml first")
 
+FONTS = "is not in the book's typefaces (Source Serif Pro and Source Sans Pro), so it cannot print"
+EMOJI_HINT = "Write it in words: pictures and emoji cannot be printed in this book"
+NAMES = "Names a chapter can use: {{ groups.count }}, {{ groups.counted }}, {{ groups.list }}"
+INTRO = "00-introduction.md"
+
+
+def region(group: str, at: int) -> str:
+    return (f'chapters/book.yaml:{at}: group "{group}" has no region in assets/body-map.svg. Add a shape with '
+            f'data-group="{group}" to assets/body-map.svg, over the muscles its chapter is about')
+
+
+def new_group(group: str) -> Edit:
+    """A complete chapter for a new group (the calves' text), listed in book.yaml."""
+    def edit(project: Path) -> None:
+        replace("chapters/book.yaml", "  - {id: upper-body, title: Upper Body}\n",
+                f"  - {{id: upper-body, title: Upper Body}}\n  - {{id: {group}, title: {group.title()}}}\n")(project)
+        text = (project / f"chapters/{C}").read_text(encoding="utf-8")
+        (project / f"chapters/08-{group}.md").write_text(text.replace("id: calves", f"id: {group}"), encoding="utf-8")
+    return edit
+
+
 CASES = [
     # ---- front matter and YAML
     Case("yaml-syntax-colon", [replace(f"chapters/{G}", "title: Glutes\n", "title: Glutes: the basics\n")],
@@ -162,7 +184,8 @@ CASES = [
     Case("group-without-chapter", [replace("chapters/book.yaml", "  - {id: core, title: Core}\n",
                                            "  - {id: core, title: Core}\n  - {id: shins, title: Shins}\n")],
          [f"chapters/book.yaml:{line('book.yaml', 'id: core') + 1}: \"shins\" has no chapter file. "
-          "Add chapters/NN-shins.md or remove it from the group list"]),
+          "Add chapters/NN-shins.md or remove it from the group list",
+          region("shins", line("book.yaml", "id: core") + 1)]),
     Case("book-yaml-syntax", [replace("chapters/book.yaml", "{id: core, title: Core}", "{id: core, title: Core")],
          [f"chapters/book.yaml:{line('book.yaml', 'id: core')}: YAML syntax error: a {{braces}} entry is not "
           "closed. End it with '}'; put a value that holds a comma or ': ' in quotes"]),
@@ -269,6 +292,93 @@ CASES = [
          args=("--bogus", "--check")),
     Case("unknown-target", [], ["make_docs.py: error: unknown target 'nonsense'; choose from: all, pdf, epub, "
                                 "handout, quick-reference, booklet"], status=2, args=("nonsense", "--check")),
+    # ---- issue 14: --check refuses everything the build would (body map, typefaces)
+    Case("group-without-body-map-region", [new_group("shins")],
+         [region("shins", line("book.yaml", "id: upper-body") + 1)], build=True),
+    Case("emoji-in-prose", [append(f"chapters/{G}", "Run tall 🏃 and relax.")],
+         [f'chapters/{G}:{end(G)}: "🏃" (U+1F3C3 RUNNER) {FONTS}. {EMOJI_HINT}'], build=True),
+    Case("arabic-word-in-prose", [append(f"chapters/{G}", "Say مرحبا to the group.")],
+         [f'chapters/{G}:{end(G)}: "مرحبا" (U+0645 ARABIC LETTER MEEM and 4 more) {FONTS}. Write the word in the '
+          "Latin, Greek or Cyrillic alphabet; other scripts need a typeface the book does not have"]),
+    Case("star-in-a-cue", [replace(f"chapters/{G}", "  - Push the ground back", "  - ★ Push the ground back")],
+         [f'chapters/{G}:{line(G, "Push the ground back")}: "★" (U+2605 BLACK STAR) {FONTS}. Type an asterisk * '
+          'or the word "key" instead']),
+    Case("emoji-in-book-title", [replace("chapters/book.yaml", "title: Muscles Worked When Running",
+                                         "title: Muscles Worked When Running 🏃")],
+         [f'chapters/book.yaml:{line("book.yaml", "title: Muscles")}: "🏃" (U+1F3C3 RUNNER) {FONTS}. {EMOJI_HINT}']),
+    Case("emoji-in-edition-file", **toml('clinic = "Track Night 🏃"\n'),
+         expected=[f'thursday.toml:1: "🏃" (U+1F3C3 RUNNER) {FONTS}. {EMOJI_HINT}']),
+    Case("emoji-in-clinic-flag", [], [f'make_docs.py: error: --clinic: "🏃" (U+1F3C3 RUNNER) {FONTS}; write it in '
+                                      "words: pictures and emoji cannot be printed in this book"],
+         status=2, args=("--clinic", "Track Night 🏃", "--check")),
+    # ---- issue 16: free-text fields keep their text
+    Case("comment-cuts-a-dose", [replace(f"chapters/{G}", "dose: 3 × 12\n", "dose: 3 × 12 #slow tempo\n")],
+         [f'chapters/{G}:{line(G, "name: Glute bridge") + 2}: "#slow tempo" after "dose" in entry 2 of "moves" is '
+          'a YAML comment: only "3 × 12" would print. To print it all, put the value in quotes: "3 × 12 #slow '
+          'tempo"; to keep a note for yourself, put the comment on a line of its own'], build=True),
+    Case("cue-merged-into-the-one-above", [replace(f"chapters/{G}", "  - Push the ground back",
+                                                    "   - Push the ground back")],
+         [f"chapters/{G}:{line(G, 'Push the ground back')}: this '- ' line is read as more text of entry 1 of "
+          "\"cues\", not as an entry of its own. Start its '- ' in the same column as the '- ' of the entries "
+          "above it"], build=True),
+    Case("cue-indented-less", [replace(f"chapters/{G}", "  - Push the ground back", " - Push the ground back")],
+         [f"chapters/{G}:{line(G, 'Push the ground back')}: YAML syntax error: the indentation does not line up. "
+          "Start fields at the same level in the same column, using spaces"]),
+    Case("key-move-flag-not-true", [replace(f"chapters/{G}", "    key: true", "    key: yes")],
+         [f"chapters/{G}:{line(G, 'moves:')}: no move has 'key: true'. Mark exactly one move with 'key: true'; "
+          "the quick reference shows that move",
+          f'chapters/{G}:{line(G, "key: true")}: "key" in entry 1 of "moves" must be true or false, not "yes". '
+          "Write 'key: true' on the one entry that has it, and leave it out on the others"]),
+    Case("yaml-over-indented-key", [replace(f"chapters/{G}", "location:", "  location:")],
+         [f'chapters/{G}:{line(G, "location:")}: YAML syntax error: "location:" is indented more than the field '
+          "above it. Start it in the same column as the fields around it, using spaces"]),
+    Case("yaml-missing-colon", [replace(f"chapters/{G}", "location:", "location")],
+         [f"chapters/{G}:{line(G, 'location:')}: YAML syntax error: this line has no ':' after the field name. "
+          "Write it as 'field: value', for example: title: Glutes"]),
+    Case("missing-title-reported-once", [replace(f"chapters/{G}", "title: Glutes\n", "")],
+         [f"chapters/{G}:2: missing required field \"title\". Add 'title: ...' to the front matter"]),
+    # ---- issue 16: Markdown a writer expects, or a clear refusal
+    Case("task-list", [append(f"chapters/{G}", "- [ ] Film the runner from behind\n- [x] Check the belt line")],
+         [f'chapters/{G}:{end(G)}: a task list box "[ ]" prints as plain brackets. Write a plain list without the '
+          "[ ] boxes; a coach can tick items on paper",
+          f'chapters/{G}:{end(G) + 1}: a task list box "[ ]" prints as plain brackets. Write a plain list without '
+          "the [ ] boxes; a coach can tick items on paper"]),
+    Case("definition-list-outside-glossary", [append(f"chapters/{G}", "Trendelenburg sign\n: The hip drops.")],
+         [f"chapters/{G}:{end(G)}: a definition list (a line starting with ': ') is only for the glossary. Add the "
+          "term to the glossary's 'terms:' list, or write it as a sentence: **Term**: what it means"]),
+    Case("tab-indented-line", [append(f"chapters/{G}", "Watch the hips.\n\n\tThis line starts with a tab.")],
+         [f"chapters/{G}:{end(G) + 2}: this line starts with a tab, which makes it a code block, printed as "
+          "typewriter text. Start the line at the left margin; to continue a list item, indent it with spaces to "
+          "line up with the item's text"], build=True),
+    Case("space-indented-code", [append(f"chapters/{G}", "Watch the hips.\n\n    Four spaces in.")],
+         [f"chapters/{G}:{end(G) + 2}: this line starts with four spaces or more, which makes it a code block, "
+          "printed as typewriter text. Start the line at the left margin; to continue a list item, indent it with "
+          "spaces to line up with the item's text"]),
+    Case("footnote-without-text", [append(f"chapters/{G}", "Hills load the glutes most.[^hills]")],
+         [f"chapters/{G}:{end(G)}: footnote [^hills] has no text. Add its note as a paragraph of its own: "
+          "[^hills]: the note"]),
+    Case("footnote-never-referenced", [append(f"chapters/{G}", "[^hills]: Uphill running asks for more hip "
+                                              "extension.")],
+         [f"chapters/{G}:{end(G)}: footnote [^hills] is never referenced. Put [^hills] in the text where the note "
+          "belongs, or delete the note"]),
+    Case("footnote-referenced-twice", [append(f"chapters/{G}", "Hills[^h] and stairs[^h].\n\n[^h]: Both "
+                                              "ask for hip extension.")],
+         [f"chapters/{G}:{end(G)}: footnote [^h] is referenced twice. A printed footnote stands at one place: "
+          "reference it once, or write a second note"]),
+    # ---- issue 16: counts and lists come from the data
+    Case("unknown-substitution", [append(f"chapters/{G}", "We cover {{ groups.cuont }} groups.")],
+         [f'chapters/{G}:{end(G)}: unknown name "{{{{ groups.cuont }}}}". {NAMES}']),
+    Case("stride-chart-alt-by-hand", [replace(f"chapters/{INTRO}", "![](figure:stride-chart",
+                                              "![A chart of the seven groups](figure:stride-chart")],
+         [f'chapters/{INTRO}:{line(INTRO, "figure:stride-chart")}: the builder describes "figure:stride-chart" itself. '
+          'Leave the brackets empty: ![](figure:stride-chart "caption"); the description is written from the '
+          "chapters' data, so it is right in every edition"]),
+    Case("link-to-unicode-heading-misspelt", [
+        replace(f"chapters/{INTRO}", "## How to use the chapters", "## Übungen für Läufer\n\n"
+                "See [the drills](#ubungen).\n\n## How to use the chapters")],
+         [f'chapters/{INTRO}:{line(INTRO, "## How to use the chapters") + 2}: link "#ubungen" points at no section '
+          "of this chapter. Sections here: #who-this-handout-is-for, #which-muscles-we-mean, "
+          "#why-it-helps-to-know-them, #the-stride, #übungen-für-läufer, #how-to-use-the-chapters"]),
     # ---- several files at once: every error, sorted by path and line
     Case("errors-in-several-files", [
         append(f"chapters/{G}", "![A runner](https://example.org/runner.png)"),
@@ -290,6 +400,7 @@ CASES = [
         "'---' line",
         f"chapters/book.yaml:{line('book.yaml', 'id: core') + 1}: \"shins\" has no chapter file. "
         "Add chapters/NN-shins.md or remove it from the group list",
+        region("shins", line("book.yaml", "id: core") + 1),
     ], build=True),
 ]
 
@@ -336,6 +447,13 @@ def test_source_error(case: Case, tmp_path):
     else:
         assert lines[-1:] == case.expected
     assert not (project / "build").exists()  # --check and failed validation write nothing
+    if case.status != 0:
+        # The real build (every output) refuses exactly what --check refuses, with the same words.
+        out = tmp_path / "out"
+        build_args = [a for a in args if a != "--check"] + ["--jobs", "1", "--out", str(out)]
+        built = run_builder(*build_args, project=project)
+        assert (built.returncode, built.stderr.splitlines()) == (case.status, lines)
+        assert not out.exists()
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.build], ids=[c.id for c in CASES if c.build])

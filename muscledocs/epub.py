@@ -25,7 +25,7 @@ from .templates import read_layout, render
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
 EPUB_FILE = "muscles-worked-when-running.epub"
-# Elements a page-break marker can start; a row or list gets the marker in its first cell/item.
+# Elements whose start can begin a printed page; the marker goes just before them (_place_before).
 MARKER_HOSTS = {"p", "h1", "h2", "h3", "li", "figure", "tr", "dt", "dd", "section", "table", "ul", "ol"}
 ACCESSIBILITY = [
     ("schema:accessMode", "textual"),
@@ -147,23 +147,53 @@ def place_page_markers(documents: dict[str, etree._Element], page_map: PageMap) 
         span.set("role", "doc-pagebreak")
         span.set("id", marker_id)
         span.set("aria-label", page.label)
-        host = _marker_host(element)
-        span.tail = host.text
-        host.text = None
-        host.insert(0, span)
+        _place_before(element, span)
         markers.append(PageMarker(doc_id, marker_id, page.label))
     return markers
 
 
-def _marker_host(element: etree._Element) -> etree._Element:
-    """The element whose content may start with an inline marker."""
+def _place_before(element: etree._Element, marker: etree._Element) -> None:
+    """Put `marker` just before `element` in reading order, never inside a heading, a header
+    cell or a term, where a screen reader would read the page number as part of its name.
+
+    Rows, list items and terms cannot have a sibling span (a table body holds only rows, a list
+    only items), so the marker ends the item before them; the first item's marker goes before
+    the whole list. A table's first body row has no row before it but the header row, whose
+    cells name every column: that marker starts the row's first data cell instead.
+    """
     name = etree.QName(element).localname
-    if name in ("tr", "ul", "ol"):
-        return _marker_host(element[0]) if len(element) else element
-    if name == "table":
-        body = element.find(f"{{{XHTML_NS}}}tbody")
-        return _marker_host(body[0]) if body is not None and len(body) else element
-    return element
+    if name in ("tr", "li", "dt"):
+        previous = element.getprevious()
+        while previous is not None and not isinstance(previous.tag, str):
+            previous = previous.getprevious()  # skip comments
+        if previous is not None:
+            (previous[-1] if name == "tr" and len(previous) else previous).append(marker)
+            return
+        if name == "tr":
+            cell = next((c for c in element if etree.QName(c).localname == "td"), None)
+            if cell is not None:
+                marker.tail, cell.text = cell.text, None
+                cell.insert(0, marker)
+                return
+            element = element.getparent().getparent()  # a row of header cells only: before the table
+        else:
+            element = element.getparent()
+    elif name == "dd":  # a definition whose term ended the page before: the marker starts it
+        marker.tail, element.text = element.text, None
+        element.insert(0, marker)
+        return
+    # A section that opens with this element starts on the page too: mark before the section,
+    # so the marker is not read inside the region its heading names.
+    parent = element.getparent()
+    while (etree.QName(parent).localname == "section" and _first_child(parent) is element
+           and not (parent.text or "").strip()):
+        element, parent = parent, parent.getparent()
+    marker.tail = "\n"
+    element.addprevious(marker)
+
+
+def _first_child(element: etree._Element) -> etree._Element | None:
+    return next((child for child in element if isinstance(child.tag, str)), None)
 
 
 def reproducible_zip(data: bytes, modified: dt.datetime, language: str) -> bytes:

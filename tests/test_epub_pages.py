@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from lxml import etree
 
 from conftest import page_text
@@ -95,3 +96,86 @@ def test_every_image_has_alt_text_and_a_caption(epub_zip):
             assert (image.get("alt") or "").strip(), name
         for figure in root.iterfind(".//x:figure", NS):
             assert "".join(figure.find("x:figcaption", NS).itertext()).strip(), name
+
+
+# Elements whose accessible name is their content: a marker inside one is read as part of it.
+NAMED_BY_CONTENT = {"h1", "h2", "h3", "h4", "h5", "h6", "th", "dt", "caption", "figcaption", "a", "dfn"}
+
+
+def marker_position(marker) -> str:
+    """Where a page marker sits: 'before' an element (a sibling in flow content), 'ends' the item
+    or row before the one the page starts with, or 'starts' a data cell or definition."""
+    parent = etree.QName(marker.getparent()).localname
+    if parent in ("td", "li", "dd"):
+        text_after = (marker.tail or "").strip() or marker.getnext() is not None
+        if not text_after:
+            return "ends"
+        if not (marker.getparent().text or "").strip() and marker.getprevious() is None:
+            return "starts"
+        return f"inside {parent}"
+    return "before" if parent in ("body", "section", "div", "blockquote") else f"inside {parent}"
+
+
+def test_page_markers_sit_before_what_they_mark_never_inside_it(epub_zip):
+    """A heading, header cell or term with a page number inside is announced as '4 What they do
+    in the stride'; a marker that ends the row before is read between the two rows."""
+    positions = []
+    for name, root in documents(epub_zip).items():
+        for marker in root.iter():
+            if marker.get(EPUB_TYPE) != "pagebreak":
+                continue
+            inside = {etree.QName(a).localname for a in marker.iterancestors()} & NAMED_BY_CONTENT
+            assert not inside, (name, marker.get("id"), inside)
+            position = marker_position(marker)
+            positions.append(position)
+            assert position in ("before", "ends"), (name, marker.get("id"), position)
+            if position == "ends":  # the row, item or term the page starts with comes next
+                item = marker.getparent()
+                if etree.QName(item).localname == "td":
+                    assert item.getnext() is None, (name, marker.get("id"))
+                    item = item.getparent()
+                assert item.getnext() is not None, (name, marker.get("id"))
+    assert positions.count("before") > 10 and "ends" in positions  # the book has both kinds
+
+
+SAMPLE = """<html xmlns="http://www.w3.org/1999/xhtml"><body><section id="ch">
+<h1 id="ch-title">Title</h1>
+<section id="part"><h2 id="part-h">Part</h2><p id="p1">Text.</p></section>
+<table id="t"><thead><tr><th>A</th><th>B</th></tr></thead><tbody>
+<tr id="r1"><th scope="row">One</th><td>1</td></tr><tr id="r2"><th scope="row">Two</th><td>2</td></tr>
+</tbody></table>
+<ul id="list"><li id="i1">First</li><li id="i2">Second</li></ul>
+<dl><dt id="d1"><dfn>Term one</dfn></dt><dd>Def one</dd><dt id="d2"><dfn>Term two</dfn></dt><dd>Def two</dd></dl>
+</section></body></html>"""
+
+
+@pytest.mark.parametrize("anchor,where", [
+    ("ch-title", "before section#ch"),  # a chapter opening with its heading: before the chapter
+    ("part-h", "before section#part"),
+    ("p1", "before p#p1"),
+    ("r2", "ends td in tr#r1"),  # between the rows, not in the row header "Two"
+    ("r1", "starts td in tr#r1"),  # the first body row: its data cell, not a header cell
+    ("t", "before table#t"),
+    ("i2", "ends li#i1"),
+    ("i1", "before ul#list"),
+    ("d2", "ends dd"),  # after the definition before the term, not in "Term two"
+    ("d1", "before dl"),
+])
+def test_marker_placement_rules(anchor, where):
+    from muscledocs.epub import place_page_markers
+    from muscledocs.pagemap import PageMap
+
+    root = etree.fromstring(SAMPLE)
+    markers = place_page_markers({"ch": root}, PageMap.from_anchors([[anchor]], 0))
+    assert [m.label for m in markers] == ["1"]
+    marker = root.find(".//*[@id='page-1']")
+    parent = marker.getparent()
+    described = {
+        "before": lambda: f"before {etree.QName(marker.getnext()).localname}"
+                          + (f"#{marker.getnext().get('id')}" if marker.getnext().get("id") else ""),
+        "ends": lambda: f"ends {etree.QName(parent).localname}" + (
+            f"#{parent.get('id')}" if parent.get("id") else
+            f" in tr#{parent.getparent().get('id')}" if etree.QName(parent).localname == "td" else ""),
+        "starts": lambda: f"starts {etree.QName(parent).localname} in tr#{parent.getparent().get('id')}",
+    }
+    assert described[marker_position(marker)]() == where

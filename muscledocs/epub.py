@@ -36,7 +36,6 @@ ACCESSIBILITY = [
     ("schema:accessibilityFeature", "tableOfContents"),
     ("schema:accessibilityFeature", "readingOrder"),
     ("schema:accessibilityFeature", "displayTransformability"),
-    ("schema:accessibilityFeature", "printPageNumbers"),
     ("schema:accessibilityFeature", "pageBreakMarkers"),
     ("schema:accessibilityFeature", "pageNavigation"),
     ("schema:accessibilityHazard", "none"),
@@ -109,8 +108,12 @@ def build_epub(book: Book, project: Path, drawings: dict[str, str], page_map: Pa
                         content=render("epub/nav.xhtml.j2", book=book, group_numbers=group_numbers,
                                        pages=markers).encode("utf-8"))
     nav.properties = ["nav"]
+    contents = epub.EpubItem(uid="contents", file_name="contents.xhtml", media_type="application/xhtml+xml",
+                             content=render("epub/contents.xhtml.j2", book=book,
+                                            group_numbers=group_numbers).encode("utf-8"))
     ebook.add_item(cover_doc)
     ebook.add_item(nav)
+    ebook.add_item(contents)
     chapter_items = []
     for chapter in book.chapters:
         item = epub.EpubItem(uid=f"ch-{chapter.id}", file_name=f"text/{chapter.id}.xhtml",
@@ -120,7 +123,8 @@ def build_epub(book: Book, project: Path, drawings: dict[str, str], page_map: Pa
         chapter_items.append(item)
     ebook.add_item(epub.EpubNcx())
     ebook.toc = [epub.Link(f"text/{ch.id}.xhtml", ch.title, f"toc-{ch.id}") for ch in book.chapters]
-    ebook.spine = [cover_doc, nav] + chapter_items
+    # The navigation document is not in the reading order (contents.xhtml is): see contents.xhtml.j2.
+    ebook.spine = [cover_doc, contents] + chapter_items
 
     raw = io.BytesIO()
     epub.write_epub(raw, ebook, {"mtime": modified, "epub3_pages": False, "spine_direction": False})

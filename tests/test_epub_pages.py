@@ -32,6 +32,42 @@ def test_nav_has_toc_landmarks_and_page_list(epub_zip):
     assert {a.get(EPUB_TYPE) for a in landmarks.iterfind(".//x:a", NS)} >= {"cover", "toc", "bodymatter"}
 
 
+def test_landmarks_point_where_their_types_say(epub_zip, canonical_groups):
+    docs = documents(epub_zip)
+    nav = docs["EPUB/nav.xhtml"]
+    landmarks = {a.get(EPUB_TYPE): a.get("href") for a in nav.iterfind(".//x:nav[@epub:type='landmarks']//x:a", NS)}
+    # The body matter starts at the first group chapter; the introduction is front matter.
+    assert landmarks["bodymatter"] == f"text/{canonical_groups[0]['id']}.xhtml"
+    for kind, href in landmarks.items():
+        path, _, fragment = href.partition("#")
+        root = docs["EPUB/" + path]
+        target = root.find(f".//*[@id='{fragment}']") if fragment else root.find("x:body", NS)
+        inside = [target, *target.iter()]
+        types = {t for el in inside for t in (el.get(EPUB_TYPE) or "").split()}
+        roles = {el.get("role") for el in inside}
+        assert kind in types or f"doc-{kind}" in roles, (kind, href, types, roles)
+    intro = docs["EPUB/text/introduction.xhtml"].find("x:body", NS)
+    assert intro.get(EPUB_TYPE) == "frontmatter"
+
+
+def test_hidden_navigation_is_out_of_the_reading_order(epub_zip):
+    """The landmarks and the page list are for the reading system; the reading order holds a
+    contents page of its own, and the stylesheet hides [hidden] for readers that show nav.xhtml."""
+    opf = etree.fromstring(epub_zip.read("EPUB/content.opf"))
+    items = {i.get("id"): i for i in opf.iterfind("opf:manifest/opf:item", NS)}
+    spine = [items[r.get("idref")].get("href") for r in opf.iterfind("opf:spine/opf:itemref", NS)]
+    nav_href = next(i.get("href") for i in items.values() if "nav" in (i.get("properties") or "").split())
+    assert nav_href not in spine
+    docs = documents(epub_zip)
+    for href in spine:
+        assert docs["EPUB/" + href].find(".//*[@hidden]") is None, href
+    contents = docs["EPUB/contents.xhtml"].find(".//x:nav[@role='doc-toc']", NS)
+    assert [a.get("href") for a in contents.iterfind(".//x:a", NS)] == [
+        a.get("href") for a in docs["EPUB/nav.xhtml"].iterfind(".//x:nav[@epub:type='toc']//x:a", NS)]
+    assert "contents.xhtml" in spine
+    assert re.search(r"\[hidden\]\s*\{\s*display:\s*none", epub_zip.read("EPUB/styles/book.css").decode())
+
+
 def test_every_page_list_target_exists(epub_zip):
     docs = documents(epub_zip)
     nav = docs["EPUB/nav.xhtml"]
@@ -68,7 +104,9 @@ def test_page_source_and_accessibility_metadata(epub_zip):
                  "pageBreakSource"):
         assert props.get(prop), prop
     assert "EPUB Accessibility 1.1 - WCAG 2.2 Level AA" in props["dcterms:conformsTo"]
-    assert {"printPageNumbers", "pageNavigation"} <= set(props["schema:accessibilityFeature"])
+    features = set(props["schema:accessibilityFeature"])
+    assert {"pageBreakMarkers", "pageNavigation"} <= features
+    assert "printPageNumbers" not in features  # deprecated in favour of pageBreakMarkers
     assert opf.findtext("opf:metadata/dc:source", namespaces=NS)
 
 

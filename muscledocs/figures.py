@@ -17,6 +17,7 @@ The drawings have to survive three very different viewers:
 from __future__ import annotations
 
 import io
+import math
 import re
 
 from lxml import etree
@@ -38,6 +39,8 @@ BODY_LINE = "#2b2f33"
 CONTOUR_LINE = "#8d96a0"  # muscle outlines that are not highlighted: visible, but quiet
 HIGHLIGHT_LINE = "#0b1826"
 HATCH = "#ffffff"
+HATCH_SPACING = 6.0  # stripe to stripe, across the stripes
+HATCH_WIDTH = 1.8
 
 PHASE_LABELS = {
     "landing": "Landing",
@@ -151,9 +154,6 @@ def body_map_svg(template_svg: str, group_id: str, title: str) -> str:
         root.attrib.pop(attr, None)
     root.set("role", "img")
 
-    # The pattern id carries the group so two maps inlined in one page cannot collide.
-    pattern_id = f"hatch-{re.sub(r'[^A-Za-z0-9_-]', '-', group_id)}"
-
     # Any <title> the template brings would compete with ours: drop it.
     for old in root.findall(_q("title")):
         root.remove(old)
@@ -168,19 +168,6 @@ def body_map_svg(template_svg: str, group_id: str, title: str) -> str:
     title_el = _sub(root, "title")
     title_el.text = title
     defs = _sub(root, "defs")
-    # Hatching: a navy tile with one white stripe, turned 45 degrees. The stripe sits
-    # inside the tile (not on its edge) so renderers do not draw seams between tiles.
-    pattern = _sub(
-        defs,
-        "pattern",
-        id=pattern_id,
-        patternUnits="userSpaceOnUse",
-        width="6",
-        height="6",
-        patternTransform="rotate(45)",
-    )
-    _sub(pattern, "rect", x="0", y="0", width="6", height="6", fill=NAVY)
-    _sub(pattern, "rect", x="2.1", y="0", width="1.8", height="6", fill=HATCH)
     background = _background(root, vx, vy, vw, vh)
     # Move them in front of the template's drawing: <title> must be the first child (for
     # assistive technology) and the background must be painted first.
@@ -194,14 +181,55 @@ def body_map_svg(template_svg: str, group_id: str, title: str) -> str:
         if "body" in classes:
             el.attrib.pop("style", None)
             _set(el, fill=BODY_FILL, stroke=BODY_LINE, stroke_width="1.6", stroke_linejoin="round")
+    chosen = []
     for el in regions:
         for attr in ("style", "opacity", "fill-opacity"):
             el.attrib.pop(attr, None)
         if el.get("data-group") == group_id:
-            _set(el, fill=f"url(#{pattern_id})", stroke=HIGHLIGHT_LINE, stroke_width="1.3", stroke_linejoin="round")
+            _set(el, fill=NAVY, stroke="none")
+            chosen.append(el)
         else:
             _set(el, fill=BODY_FILL, stroke=CONTOUR_LINE, stroke_width="0.8", stroke_linejoin="round")
+
+    # The white hatching is drawn as stripes clipped to the highlighted regions, not as a
+    # <pattern> fill: Chromium's forced dark mode (auto dark theme) recolours a pattern's tiles
+    # and leaves the rest of the drawing alone, which turned the navy highlight pale blue on the
+    # light body. Plain shapes keep their colours. The id carries the group so two maps inlined
+    # in one page cannot collide.
+    clip_id = f"hatch-{re.sub(r'[^A-Za-z0-9_-]', '-', group_id)}"
+    clip = _sub(defs, "clipPath", id=clip_id)
+    highlight = _sub(root, "g", class_="highlight")
+    hatch = _sub(highlight, "g", clip_path=f"url(#{clip_id})")
+    _sub(hatch, "path", d=_hatch_path(vx, vy, vw, vh), fill="none", stroke=HATCH, stroke_width=_num(HATCH_WIDTH))
+    for el in chosen:
+        clip.append(_bare_copy(el))
+        outline = _bare_copy(el)
+        _set(outline, fill="none", stroke=HIGHLIGHT_LINE, stroke_width="1.3", stroke_linejoin="round")
+        highlight.append(outline)
+    highlight.tail = "\n"
     return _serialize(root)
+
+
+def _bare_copy(el: etree._Element) -> etree._Element:
+    """The element's shape alone: no paint, class, id or data attributes."""
+    copy = etree.Element(el.tag)
+    for key in ("d", "x", "y", "width", "height", "rx", "ry", "cx", "cy", "r", "points", "transform"):
+        if el.get(key) is not None:
+            copy.set(key, el.get(key))
+    return copy
+
+
+def _hatch_path(vx: float, vy: float, vw: float, vh: float) -> str:
+    """Diagonal stripes (the lines x + y = c) every HATCH_SPACING units across the view box."""
+    root2 = math.sqrt(2)
+    first = math.floor((vx + vy) / root2 / HATCH_SPACING)
+    last = math.ceil((vx + vw + vy + vh) / root2 / HATCH_SPACING)
+    top, bottom = vy, vy + vh
+    segments = []
+    for k in range(first, last + 1):
+        c = (k + 0.5) * HATCH_SPACING * root2
+        segments.append(f"M{_num(c - top)} {_num(top)}L{_num(c - bottom)} {_num(bottom)}")
+    return "".join(segments)
 
 
 # --------------------------------------------------------------------------------------

@@ -65,6 +65,7 @@ def build_epub(book: Book, project: Path, drawings: dict[str, str], page_map: Pa
         xhtml = map_chapter_links(xhtml, present, lambda chapter_id, anchor: f"{chapter_id}.xhtml"
                                   + (f"#{anchor}" if anchor else ""))
         documents[chapter.id] = etree.fromstring(xhtml.encode("utf-8"))
+        prepare_tables(documents[chapter.id])
 
     markers = place_page_markers(documents, page_map) if page_map else []
 
@@ -129,6 +130,35 @@ def build_epub(book: Book, project: Path, drawings: dict[str, str], page_map: Pa
     raw = io.BytesIO()
     epub.write_epub(raw, ebook, {"mtime": modified, "epub3_pages": False, "spine_direction": False})
     return reproducible_zip(raw.getvalue(), modified, book.language)
+
+
+def prepare_tables(root: etree._Element) -> None:
+    """Let book.css stack a table's rows on a narrow screen: class "stacked", and each data cell
+    names its column in data-label (shown before it when stacked). The explicit table roles keep
+    the rows and header cells announced in engines that drop table semantics when a table's
+    display changes (WebKit does)."""
+    for table in root.iter(f"{{{XHTML_NS}}}table"):
+        header_row = table.find(f"{{{XHTML_NS}}}thead/{{{XHTML_NS}}}tr")
+        body = table.find(f"{{{XHTML_NS}}}tbody")
+        if header_row is None or body is None:
+            continue
+        labels = [" ".join("".join(cell.itertext()).split()) for cell in header_row]
+        table.set("class", " ".join(filter(None, [table.get("class"), "stacked"])))
+        table.set("role", "table")
+        for group in (table.find(f"{{{XHTML_NS}}}thead"), body):
+            group.set("role", "rowgroup")
+        for row in [header_row, *body]:
+            row.set("role", "row")
+        for cell in header_row:
+            cell.set("role", "columnheader")
+        for row in body:
+            for index, cell in enumerate(row):
+                if etree.QName(cell).localname == "th":
+                    cell.set("role", "rowheader")
+                else:
+                    cell.set("role", "cell")
+                    if index < len(labels):
+                        cell.set("data-label", labels[index])
 
 
 def place_page_markers(documents: dict[str, etree._Element], page_map: PageMap) -> list[PageMarker]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .errors import ErrorLog
 from .markdown import LinkContext, render_prose
-from .model import PHASES, Book, Chapter, Edition, Figure, Move, Muscle, Term
+from .model import PHASES, Book, Chapter, Edition, Figure, Move, Muscle, Term, edition_chapters
 from .readers import Located, SourceFile, read_book_file, read_chapter
 
 BOOK_FILE = "book.yaml"
@@ -99,9 +99,7 @@ def load_book(project: Path, edition: Edition | None = None) -> Book:
     _check_section_links(section_links, chapters, log)
     log.raise_if_any()
 
-    if edition.only:
-        chapters = [c for c in chapters if c.kind != "group" or c.id in edition.only]
-    return Book(**book_fields, chapters=tuple(chapters), edition=edition)
+    return Book(**book_fields, chapters=edition_chapters(chapters, edition.only), edition=edition)
 
 
 def group_ids(project: Path) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import uuid
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from ebooklib import epub
 from lxml import etree
 
 from .chapter_links import map_chapter_links
+from .dates import human_date
 from .model import Book
 from .pagemap import PageMap
 from .templates import read_layout, render
@@ -70,12 +72,12 @@ def build_epub(book: Book, project: Path, drawings: dict[str, str], page_map: Pa
     markers = place_page_markers(documents, page_map) if page_map else []
 
     ebook = epub.EpubBook()
-    ebook.set_identifier(book.identifier)
-    ebook.set_title(book.title)
+    ebook.set_identifier(edition_identifier(book))
+    ebook.set_title(f"{book.title} \u2014 {book.edition.clinic}" if book.edition.clinic else book.title)
     ebook.set_language(book.language)
     ebook.add_author(book.author)
     ebook.add_metadata("DC", "publisher", book.publisher)
-    ebook.add_metadata("DC", "description", book.subtitle)
+    ebook.add_metadata("DC", "description", " ".join(filter(None, [f"{book.subtitle}.", edition_summary(book)])))
     ebook.add_metadata("DC", "date", book.date)
     for prop, value in ACCESSIBILITY:
         ebook.add_metadata(None, "meta", value, {"property": prop})
@@ -105,6 +107,10 @@ def build_epub(book: Book, project: Path, drawings: dict[str, str], page_map: Pa
     cover_doc = epub.EpubItem(uid="cover", file_name="cover.xhtml", media_type="application/xhtml+xml",
                               content=render("epub/cover.xhtml.j2", book=book,
                                              alt=_cover_alt(book)).encode("utf-8"))
+    title_page = epub.EpubItem(uid="titlepage", file_name="titlepage.xhtml", media_type="application/xhtml+xml",
+                               content=render("epub/titlepage.xhtml.j2", book=book,
+                                              contact_href=_contact_href(book.edition.contact),
+                                              groups=_and_list([c.title for c in book.groups])).encode("utf-8"))
     nav = epub.EpubItem(uid="nav", file_name="nav.xhtml", media_type="application/xhtml+xml",
                         content=render("epub/nav.xhtml.j2", book=book, group_numbers=group_numbers,
                                        pages=markers).encode("utf-8"))
@@ -113,6 +119,7 @@ def build_epub(book: Book, project: Path, drawings: dict[str, str], page_map: Pa
                              content=render("epub/contents.xhtml.j2", book=book,
                                             group_numbers=group_numbers).encode("utf-8"))
     ebook.add_item(cover_doc)
+    ebook.add_item(title_page)
     ebook.add_item(nav)
     ebook.add_item(contents)
     chapter_items = []
@@ -125,7 +132,7 @@ def build_epub(book: Book, project: Path, drawings: dict[str, str], page_map: Pa
     ebook.add_item(epub.EpubNcx())
     ebook.toc = [epub.Link(f"text/{ch.id}.xhtml", ch.title, f"toc-{ch.id}") for ch in book.chapters]
     # The navigation document is not in the reading order (contents.xhtml is): see contents.xhtml.j2.
-    ebook.spine = [cover_doc, contents] + chapter_items
+    ebook.spine = [cover_doc, title_page, contents] + chapter_items
 
     raw = io.BytesIO()
     epub.write_epub(raw, ebook, {"mtime": modified, "epub3_pages": False, "spine_direction": False})
@@ -275,5 +282,56 @@ def _media_type(name: str) -> str:
 
 
 def _cover_alt(book: Book) -> str:
-    groups = ", ".join(ch.title for ch in book.groups)
-    return f"Cover: {book.title}. {book.subtitle}. Muscle groups covered: {groups}."
+    groups = _and_list([ch.title for ch in book.groups])
+    alt = f"Cover: {book.title}. {book.subtitle}."
+    if book.edition.clinic:
+        alt += f" {book.edition.clinic}."
+    details = " ".join(f"{d}." for d in edition_details(book))
+    return " ".join(filter(None, [alt, details, f"Muscle groups covered: {groups}."]))
+
+
+def edition_details(book: Book) -> tuple[str, ...]:
+    """A clinic edition's date, coach and contact as they print on the cover."""
+    ed = book.edition
+    return tuple(filter(None, [human_date(ed.date, book.language) if ed.date else "",
+                               f"Coach: {ed.coach}" if ed.coach else "",
+                               f"Contact: {ed.contact}" if ed.contact else ""]))
+
+
+def edition_summary(book: Book) -> str:
+    """One sentence naming the clinic edition, for the package description ('' for the book)."""
+    ed = book.edition
+    if not (ed.clinic or ed.date or ed.coach or ed.contact or ed.only):
+        return ""
+    parts = [f"Clinic edition for {ed.clinic}" if ed.clinic else "Clinic edition"]
+    if ed.date:
+        parts.append(f"on {human_date(ed.date, book.language)}")
+    if ed.coach:
+        parts.append(f"with coach {ed.coach}")
+    sentence = " ".join(parts)
+    if ed.contact:
+        sentence += f" (contact: {ed.contact})"
+    return f"{sentence}, covering {_and_list([c.title for c in book.groups])}."
+
+
+def edition_identifier(book: Book) -> str:
+    """The book's identifier, or for a clinic edition one of its own (a reading system keeps
+    one copy per identifier, so an edition must not replace the whole book). Derived, so
+    every build of the same edition has the same one."""
+    ed = book.edition
+    if ed == type(ed)():
+        return book.identifier
+    fields = "|".join([book.identifier, ",".join(ed.only), ed.clinic, ed.date, ed.coach, ed.contact])
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, fields)}"
+
+
+def _contact_href(contact: str) -> str:
+    if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", contact):
+        return f"mailto:{contact}"
+    if re.fullmatch(r"https?://\S+", contact):
+        return contact
+    return ""
+
+
+def _and_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""

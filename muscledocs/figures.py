@@ -493,18 +493,35 @@ def cover_png(
     group_titles: list[str],
     width: int = 1400,
     height: int = 2100,
+    clinic: str = "",
+    details: tuple[str, ...] = (),
 ) -> bytes:
     """Return the e-book cover as PNG bytes, in the same design as the printed cover.
 
     A white page; a deep-navy band over the top ~45% with the title (white, Bold, wrapped)
-    and the subtitle (pale blue-grey, Regular); a thin orange rule under the band; then the
-    numbered list of group titles (Semibold, near-black titles, grey numbers). Deterministic:
-    no timestamps or other metadata, only pixels.
+    and the subtitle (pale blue-grey, Regular); a thin orange rule under the band; for a
+    clinic edition, the clinic's name (navy, Bold) and its details (date, coach, contact);
+    then the numbered list of group titles (Semibold, near-black titles, grey numbers).
+    Deterministic: no timestamps or other metadata, only pixels.
     """
+    image, _ = draw_cover(title, subtitle, group_titles, width, height, clinic, details)
+    # Pillow writes no tIME/text chunks unless asked, so the bytes depend on pixels only.
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=False, compress_level=9)
+    return buffer.getvalue()
+
+
+def draw_cover(title, subtitle, group_titles, width=1400, height=2100, clinic="", details=()):
+    """The cover image, and each line of text drawn on it with its box (for the tests)."""
     from PIL import Image, ImageDraw
 
     image = Image.new("RGB", (width, height), "#ffffff")
     draw = ImageDraw.Draw(image)
+    drawn: list[tuple[str, tuple[int, int, int, int]]] = []
+
+    def text(xy, line, font, fill):
+        draw.text(xy, line, font=font, fill=fill, anchor="ls")
+        drawn.append((line, tuple(round(v) for v in draw.textbbox(xy, line, font=font, anchor="ls"))))
 
     # Proportions follow layouts/print/handout.css on an A4 page (210 x 297 mm): band
     # padding 30mm top / 24mm left / 20mm right, 6mm title-subtitle gap, list 12mm below
@@ -516,7 +533,6 @@ def cover_png(
     text_w = width - left - right
     band_h = round(height * 0.45)
     draw.rectangle((0, 0, width, band_h - 1), fill=_hex(NAVY))
-
     # Title: the largest size (from ~8.5% of the width down) that wraps to at most three
     # lines and, with the subtitle, still fits in the band above its bottom padding.
     title_size = round(width * 0.085)
@@ -539,19 +555,37 @@ def cover_png(
     # Text is placed by baseline ("ls" anchor) so every font size lines up the same way.
     y = top
     for line in title_lines:
-        draw.text((left, y + round(title_size * 0.92)), line, font=title_font, fill="#ffffff", anchor="ls")
+        text((left, y + round(title_size * 0.92)), line, title_font, "#ffffff")
         y += title_lead
     y += gap
     for line in sub_lines:
-        draw.text((left, y + round(sub_size * 0.98)), line, font=sub_font, fill=_hex(PALE), anchor="ls")
+        text((left, y + round(sub_size * 0.98)), line, sub_font, _hex(PALE))
         y += sub_lead
 
     rule_h = max(2, round(height * 0.015))
     draw.rectangle((0, band_h, width - 1, band_h + rule_h - 1), fill=_hex(ACCENT))
 
+    # A clinic edition: whom it is for, under the rule, before the list (the band keeps the
+    # title at its full size). Name in navy Bold, details in ink, wrapped to the text width.
+    y = band_h + rule_h + round(height * 12 / 297)
+    if clinic or details:
+        name_size = round(width * 0.06)
+        name_font = _font("SourceSansProBold", name_size)
+        for line in _wrap_balanced(draw, clinic, name_font, text_w) if clinic else []:
+            y += round(name_size * 1.15)
+            text((left, y), line, name_font, _hex(NAVY))
+        detail_size = round(width * 0.038)
+        detail_font = _font("SourceSansPro", detail_size)
+        y += round(detail_size * 0.35)
+        for detail in details:
+            for line in _wrap(draw, detail, detail_font, text_w):
+                y += round(detail_size * 1.4)
+                text((left, y), line, detail_font, _hex(INK))
+        y += round(height * 10 / 297)
+
     # Numbered group list (line height 1.7 as in print): numbers in a 2em column in the
     # print's softer grey, titles in ink, all at the band's left indent.
-    list_top = band_h + rule_h + round(height * 12 / 297)
+    list_top = y
     bottom = height - round(height * 0.05)
     count = max(1, len(group_titles))
     item_size = max(10, min(round(width * 0.044), round((bottom - list_top) / count / 1.7)))
@@ -560,10 +594,6 @@ def cover_png(
     title_x = left + 2 * item_size
     for i, name in enumerate(group_titles):
         baseline = list_top + lead * i + round((lead + item_size * 0.7) / 2)
-        draw.text((left, baseline), str(i + 1), font=item_font, fill=_hex(NUMBER_GREY), anchor="ls")
-        draw.text((title_x, baseline), name, font=item_font, fill=_hex(INK), anchor="ls")
-
-    # Pillow writes no tIME/text chunks unless asked, so the bytes depend on pixels only.
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=False, compress_level=9)
-    return buffer.getvalue()
+        text((left, baseline), str(i + 1), item_font, _hex(NUMBER_GREY))
+        text((title_x, baseline), name, item_font, _hex(INK))
+    return image, drawn

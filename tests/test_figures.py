@@ -333,6 +333,31 @@ def test_cover_png_size_design_and_determinism():
     assert small.size == (600, 900)
 
 
+def test_cover_of_a_clinic_edition_draws_the_clinic_under_the_band():
+    details = ("Thursday 3 December 2026", "Coach: Sam Rivera", "Contact: sam@example.org")
+    image, drawn = figures.draw_cover(BOOK["title"], BOOK["subtitle"], ["Glutes", "Calves"],
+                                      clinic="Thursday Track Night", details=details)
+    lines = [text for text, _ in drawn]
+    assert lines.index("Thursday Track Night") < lines.index(details[0]) < lines.index("Glutes")
+    assert all(d in lines for d in details)
+    band_bottom = round(2100 * 0.45)
+    rgb = image.convert("RGB")
+    boxes = [box for _, box in drawn]
+    for text, (x0, y0, x1, y1) in drawn:
+        assert 0 <= x0 < x1 <= image.width and 0 <= y0 < y1 <= image.height, text
+        if text in details or text == "Thursday Track Night":
+            assert y0 > band_bottom, text  # on the white page, under the rule
+            # Ink where the line is: dark text on white.
+            assert rgb.crop((x0, y0, x1, y1)).convert("L").getextrema()[0] < 80, text
+    for i, a in enumerate(boxes):  # no line overlaps another
+        for b in boxes[i + 1:]:
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
+    # A very long clinic name wraps instead of running off the page.
+    _, drawn = figures.draw_cover(BOOK["title"], BOOK["subtitle"], ["Glutes"],
+                                  clinic="Saturday Long Run and Strength Clinic at Riverside Park")
+    assert all(box[2] <= 1400 for _, box in drawn) and len(drawn) > 6
+
+
 # --- rendering through WeasyPrint -------------------------------------------------------
 
 

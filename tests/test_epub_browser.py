@@ -53,6 +53,14 @@ def chapters_with_tables(book_dir):
     return sorted(p for p in (book_dir / "text").glob("*.xhtml") if b"<table" in p.read_bytes())
 
 
+def reading_order(book_dir):
+    """Every document a reader pages through (cover, title page, contents, chapters)."""
+    opf = etree.fromstring((book_dir / "content.opf").read_bytes())
+    ns = {"opf": "http://www.idpf.org/2007/opf"}
+    hrefs = {i.get("id"): i.get("href") for i in opf.iterfind("opf:manifest/opf:item", ns)}
+    return [book_dir / hrefs[r.get("idref")] for r in opf.iterfind("opf:spine/opf:itemref", ns)]
+
+
 # --- tables at 200 % text on a 390 px screen ---------------------------------------------
 
 TABLE_GEOMETRY = """() => {
@@ -69,20 +77,34 @@ TABLE_GEOMETRY = """() => {
 }"""
 
 
-@pytest.mark.parametrize("text_size", ["reading-system", "browser-setting"])
-def test_tables_stack_and_fit_at_200_percent_text_on_a_390px_screen(browser, book_dir, text_size):
-    """200 % text as a reading system sets it (on the root element) and as a browser setting
-    (the default font size, which media queries see): no table is wider than the screen, and
-    each row is stacked: the muscle first, then each cell under its column's name."""
-    page = browser.new_page(viewport=PHONE)
-    if text_size == "browser-setting":
-        page.context.new_cdp_session(page).send("Page.setFontSizes", {"fontSizes": {"standard": 32, "fixed": 26}})
+# WCAG 1.4.12: the text-spacing overrides a reader may apply.
+TEXT_SPACING = ("* { line-height: 1.5 !important; letter-spacing: 0.12em !important; "
+                "word-spacing: 0.16em !important; } p { margin-bottom: 2em !important; }")
+SETTINGS = {
+    # 200 % text as a reading system sets it, on the root element
+    "200%-text-reading-system": (390, ":root { font-size: 200% !important; }", None, 32),
+    # ... and as a browser setting (the default font size, which media queries see too)
+    "200%-text-browser-setting": (390, "", 32, 32),
+    "wcag-reflow-320px": (320, "", None, 16),  # WCAG 1.4.10
+    "wcag-text-spacing": (390, TEXT_SPACING, None, 16),
+}
+
+
+@pytest.mark.parametrize("setting", SETTINGS)
+def test_tables_stack_and_fit_on_a_phone(browser, book_dir, setting):
+    """No page is wider than the screen (no sideways scrolling), and each table row is stacked:
+    the muscle first, then each cell under its column's name."""
+    width, style, default_font, font_px = SETTINGS[setting]
+    page = browser.new_page(viewport={"width": width, "height": 844})
+    if default_font:
+        page.context.new_cdp_session(page).send("Page.setFontSizes",
+                                                {"fontSizes": {"standard": default_font, "fixed": 26}})
     overflow = {}
-    for doc in chapters_with_tables(book_dir):
+    for doc in reading_order(book_dir):
         page.goto(doc.as_uri())
-        if text_size == "reading-system":
-            page.add_style_tag(content=":root { font-size: 200% !important; }")
-        assert page.evaluate("() => parseFloat(getComputedStyle(document.body).fontSize)") == 32
+        if style:
+            page.add_style_tag(content=style)
+        assert page.evaluate("() => parseFloat(getComputedStyle(document.body).fontSize)") == font_px
         found = page.evaluate(TABLE_GEOMETRY)
         overflow[doc.name] = found["scroll"] - found["vw"]
         for table in found["tables"]:

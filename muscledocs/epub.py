@@ -43,9 +43,11 @@ ACCESSIBILITY = [
     ("schema:accessibilityHazard", "none"),
 ]
 SUMMARY = ("This e-book meets EPUB Accessibility 1.1 at WCAG 2.2 Level AA. Every figure has a text "
-           "alternative and a caption, and the muscle tables have header cells. Headings, landmarks "
-           "and a table of contents give structure, text reflows to the reader's font and size, and "
-           "page markers match the printed A4 handout.")
+           "alternative and a caption, and the figures keep their contrast in dark and high-contrast "
+           "modes. The muscle tables have header cells and stack into one column on narrow screens or "
+           "with large text. Headings, landmarks and a table of contents give structure, text reflows "
+           "to the reader's font and size, and page-break markers and a page list match the printed "
+           "A4 handout.")
 
 
 @dataclass(frozen=True)

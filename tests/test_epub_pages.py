@@ -128,6 +128,13 @@ def test_raster_cover_with_cover_document_first(epub_zip):
     assert image.get("src").endswith(cover.get("href")) and image.get("alt")
 
 
+def test_every_table_header_cell_has_a_scope(epub_zip):
+    cells = [(name, th) for name, root in documents(epub_zip).items() for th in root.iterfind(".//x:th", NS)]
+    assert len(cells) > 50
+    for name, th in cells:
+        assert th.get("scope") in ("col", "row"), (name, "".join(th.itertext()))
+
+
 def test_every_image_has_alt_text_and_a_caption(epub_zip):
     for name, root in documents(epub_zip).items():
         for image in root.iterfind(".//x:img", NS):

@@ -252,16 +252,19 @@ def _finish(out: Output, data: bytes, info: dict, seconds: float, cache: Cache) 
 
 def _epub(book: Book, options: Options, drawings: dict[str, str], page_source: Output,
           cache: Cache) -> Output:
-    from .epub import build_epub
+    from .epub import build_epub, edition_details
     from .figures import cover_png
 
     start = time.perf_counter()
     page_map = PageMap.from_anchors(page_source.info["page_anchors"], page_source.info["front_pages"])
     modified = modified_time(book)
-    cover_key = key_for("cover", book.title, book.subtitle, *(c.title for c in book.groups))
+    details = edition_details(book)
+    cover_key = key_for("cover", book.title, book.subtitle, *(c.title for c in book.groups),
+                        "clinic", book.edition.clinic, *details)
     cover = cache.get(cover_key)
     if cover is None:
-        png = cover_png(book.title, book.subtitle, [c.title for c in book.groups])
+        png = cover_png(book.title, book.subtitle, [c.title for c in book.groups],
+                        clinic=book.edition.clinic, details=details)
         cache.put(cover_key, png, {})
     else:
         png = cover[0]

@@ -69,7 +69,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--paper", choices=PAPER_NAMES, help="only this paper size for the PDFs")
     p.add_argument("--only", metavar="IDS", help="comma-separated group ids for a clinic edition")
     p.add_argument("--clinic", help="clinic name for the cover")
-    p.add_argument("--date", help="clinic date for the cover")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="clinic date for the cover")
     p.add_argument("--coach", help="coach's name for the cover")
     p.add_argument("--contact", help="contact line for the cover (email or phone)")
     p.add_argument("--edition", type=Path, metavar="FILE", help="read clinic settings from a TOML file")

@@ -133,6 +133,17 @@ def settle(file_data: dict, flags: dict, valid_groups: list[str]) -> EditionSett
     date = merged.get("date", "")
     if isinstance(date, dt.date):
         date = date.isoformat()
+    elif date:
+        # The date prints as words ("Thursday 3 December 2026"), so it must be a real date.
+        try:
+            date = dt.date.fromisoformat(str(date).strip()).isoformat()
+        except ValueError:
+            if flags.get("date"):
+                raise UsageError(f'--date "{date}" is not a date; write it as YYYY-MM-DD, '
+                                 "for example 2026-12-03") from None
+            raise BuildError([SourceError(file_data["_path"], file_data["_lines"]["date"],
+                                          f'"date" must be a date, not "{date}"',
+                                          "Write it as YYYY-MM-DD, for example date = 2026-12-03")]) from None
     # Keep the book's canonical order whatever order the coach typed.
     ordered = tuple(g for g in valid_groups if g in only)
     edition = Edition(only=ordered, clinic=str(merged.get("clinic", "")), date=str(date),

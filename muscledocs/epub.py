@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import uuid
 import zipfile
 from dataclasses import dataclass
 from html import unescape
@@ -20,14 +21,16 @@ from lxml import etree
 from markupsafe import Markup, escape
 
 from .chapter_links import map_chapter_links
+from .dates import human_date
 from .model import Book
 from .pagemap import PageMap
 from .templates import read_layout, render
+from .typography import smarten
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
 EPUB_FILE = "muscles-worked-when-running.epub"
-# Elements a page-break marker can start; a row or list gets the marker in its first cell/item.
+# Elements whose start can begin a printed page; the marker goes just before them (_place_before).
 MARKER_HOSTS = {"p", "h1", "h2", "h3", "li", "figure", "tr", "dt", "dd", "section", "table", "ul", "ol"}
 ACCESSIBILITY = [
     ("schema:accessMode", "textual"),
@@ -38,15 +41,16 @@ ACCESSIBILITY = [
     ("schema:accessibilityFeature", "tableOfContents"),
     ("schema:accessibilityFeature", "readingOrder"),
     ("schema:accessibilityFeature", "displayTransformability"),
-    ("schema:accessibilityFeature", "printPageNumbers"),
     ("schema:accessibilityFeature", "pageBreakMarkers"),
     ("schema:accessibilityFeature", "pageNavigation"),
     ("schema:accessibilityHazard", "none"),
 ]
 SUMMARY = ("This e-book meets EPUB Accessibility 1.1 at WCAG 2.2 Level AA. Every figure has a text "
-           "alternative and a caption, and the muscle tables have header cells. Headings, landmarks "
-           "and a table of contents give structure, text reflows to the reader's font and size, and "
-           "page markers match the printed A4 handout.")
+           "alternative and a caption, and the figures keep their contrast in dark and high-contrast "
+           "modes. The muscle tables have header cells and stack into one column on narrow screens or "
+           "with large text. Headings, landmarks and a table of contents give structure, text reflows "
+           "to the reader's font and size, and page-break markers and a page list match the printed "
+           "A4 handout.")
 
 
 @dataclass(frozen=True)
@@ -70,16 +74,18 @@ def build_epub(book: Book, project: Path, drawings: dict[str, str], page_map: Pa
                                   + (f"#{anchor}" if anchor else ""))
         documents[chapter.id] = etree.fromstring(xhtml.encode("utf-8"))
         epub_footnotes(documents[chapter.id])
+        prepare_tables(documents[chapter.id])
 
     markers = place_page_markers(documents, page_map) if page_map else []
 
     ebook = epub.EpubBook()
-    ebook.set_identifier(book.identifier)
-    ebook.set_title(book.title)
+    ebook.set_identifier(edition_identifier(book))
+    ebook.set_title(f"{book.title} \u2014 {book.edition.clinic}" if book.edition.clinic else book.title)
     ebook.set_language(book.language)
     ebook.add_author(book.author)
     ebook.add_metadata("DC", "publisher", book.publisher)
-    ebook.add_metadata("DC", "description", book.subtitle)
+    ebook.add_metadata("DC", "description",
+                       smarten(" ".join(filter(None, [f"{book.subtitle}.", edition_summary(book)]))))
     ebook.add_metadata("DC", "date", book.date)
     for prop, value in ACCESSIBILITY:
         ebook.add_metadata(None, "meta", value, {"property": prop})
@@ -112,12 +118,21 @@ def build_epub(book: Book, project: Path, drawings: dict[str, str], page_map: Pa
     cover_doc = epub.EpubItem(uid="cover", file_name="cover.xhtml", media_type="application/xhtml+xml",
                               content=render("epub/cover.xhtml.j2", book=book,
                                              alt=_cover_alt(book)).encode("utf-8"))
+    title_page = epub.EpubItem(uid="titlepage", file_name="titlepage.xhtml", media_type="application/xhtml+xml",
+                               content=render("epub/titlepage.xhtml.j2", book=book,
+                                              contact_href=_contact_href(book.edition.contact),
+                                              groups=_and_list([c.title for c in book.groups])).encode("utf-8"))
     nav = epub.EpubItem(uid="nav", file_name="nav.xhtml", media_type="application/xhtml+xml",
                         content=render("epub/nav.xhtml.j2", book=book, group_numbers=group_numbers,
                                        pages=markers).encode("utf-8"))
     nav.properties = ["nav"]
+    contents = epub.EpubItem(uid="contents", file_name="contents.xhtml", media_type="application/xhtml+xml",
+                             content=render("epub/contents.xhtml.j2", book=book,
+                                            group_numbers=group_numbers).encode("utf-8"))
     ebook.add_item(cover_doc)
+    ebook.add_item(title_page)
     ebook.add_item(nav)
+    ebook.add_item(contents)
     chapter_items = []
     for chapter in book.chapters:
         item = epub.EpubItem(uid=f"ch-{chapter.id}", file_name=f"text/{chapter.id}.xhtml",
@@ -127,7 +142,8 @@ def build_epub(book: Book, project: Path, drawings: dict[str, str], page_map: Pa
         chapter_items.append(item)
     ebook.add_item(epub.EpubNcx())
     ebook.toc = [epub.Link(f"text/{ch.id}.xhtml", ch.title, f"toc-{ch.id}") for ch in book.chapters]
-    ebook.spine = [cover_doc, nav] + chapter_items
+    # The navigation document is not in the reading order (contents.xhtml is): see contents.xhtml.j2.
+    ebook.spine = [cover_doc, title_page, contents] + chapter_items
 
     raw = io.BytesIO()
     epub.write_epub(raw, ebook, {"mtime": modified, "epub3_pages": False, "spine_direction": False})
@@ -156,6 +172,33 @@ def epub_footnotes(root: etree._Element) -> None:
         back.tail = " " + (span.text or "")
         paragraph.extend(list(span))
         span.getparent().replace(span, sup)
+def prepare_tables(root: etree._Element) -> None:
+    """Let book.css stack a table's rows on a narrow screen: class "stacked", and each data cell
+    names its column in data-label (shown before it when stacked). The explicit table roles keep
+    the rows and header cells announced in engines that drop table semantics when a table's
+    display changes (WebKit does)."""
+    for table in root.iter(f"{{{XHTML_NS}}}table"):
+        header_row = table.find(f"{{{XHTML_NS}}}thead/{{{XHTML_NS}}}tr")
+        body = table.find(f"{{{XHTML_NS}}}tbody")
+        if header_row is None or body is None:
+            continue
+        labels = [" ".join("".join(cell.itertext()).split()) for cell in header_row]
+        table.set("class", " ".join(filter(None, [table.get("class"), "stacked"])))
+        table.set("role", "table")
+        for group in (table.find(f"{{{XHTML_NS}}}thead"), body):
+            group.set("role", "rowgroup")
+        for row in [header_row, *body]:
+            row.set("role", "row")
+        for cell in header_row:
+            cell.set("role", "columnheader")
+        for row in body:
+            for index, cell in enumerate(row):
+                if etree.QName(cell).localname == "th":
+                    cell.set("role", "rowheader")
+                else:
+                    cell.set("role", "cell")
+                    if index < len(labels):
+                        cell.set("data-label", labels[index])
 
 
 def place_page_markers(documents: dict[str, etree._Element], page_map: PageMap) -> list[PageMarker]:
@@ -178,23 +221,53 @@ def place_page_markers(documents: dict[str, etree._Element], page_map: PageMap) 
         span.set("role", "doc-pagebreak")
         span.set("id", marker_id)
         span.set("aria-label", page.label)
-        host = _marker_host(element)
-        span.tail = host.text
-        host.text = None
-        host.insert(0, span)
+        _place_before(element, span)
         markers.append(PageMarker(doc_id, marker_id, page.label))
     return markers
 
 
-def _marker_host(element: etree._Element) -> etree._Element:
-    """The element whose content may start with an inline marker."""
+def _place_before(element: etree._Element, marker: etree._Element) -> None:
+    """Put `marker` just before `element` in reading order, never inside a heading, a header
+    cell or a term, where a screen reader would read the page number as part of its name.
+
+    Rows, list items and terms cannot have a sibling span (a table body holds only rows, a list
+    only items), so the marker ends the item before them; the first item's marker goes before
+    the whole list. A table's first body row has no row before it but the header row, whose
+    cells name every column: that marker starts the row's first data cell instead.
+    """
     name = etree.QName(element).localname
-    if name in ("tr", "ul", "ol"):
-        return _marker_host(element[0]) if len(element) else element
-    if name == "table":
-        body = element.find(f"{{{XHTML_NS}}}tbody")
-        return _marker_host(body[0]) if body is not None and len(body) else element
-    return element
+    if name in ("tr", "li", "dt"):
+        previous = element.getprevious()
+        while previous is not None and not isinstance(previous.tag, str):
+            previous = previous.getprevious()  # skip comments
+        if previous is not None:
+            (previous[-1] if name == "tr" and len(previous) else previous).append(marker)
+            return
+        if name == "tr":
+            cell = next((c for c in element if etree.QName(c).localname == "td"), None)
+            if cell is not None:
+                marker.tail, cell.text = cell.text, None
+                cell.insert(0, marker)
+                return
+            element = element.getparent().getparent()  # a row of header cells only: before the table
+        else:
+            element = element.getparent()
+    elif name == "dd":  # a definition whose term ended the page before: the marker starts it
+        marker.tail, element.text = element.text, None
+        element.insert(0, marker)
+        return
+    # A section that opens with this element starts on the page too: mark before the section,
+    # so the marker is not read inside the region its heading names.
+    parent = element.getparent()
+    while (etree.QName(parent).localname == "section" and _first_child(parent) is element
+           and not (parent.text or "").strip()):
+        element, parent = parent, parent.getparent()
+    marker.tail = "\n"
+    element.addprevious(marker)
+
+
+def _first_child(element: etree._Element) -> etree._Element | None:
+    return next((child for child in element if isinstance(child.tag, str)), None)
 
 
 def reproducible_zip(data: bytes, modified: dt.datetime, language: str) -> bytes:
@@ -243,5 +316,56 @@ def _media_type(name: str) -> str:
 
 
 def _cover_alt(book: Book) -> str:
-    groups = ", ".join(ch.title for ch in book.groups)
-    return f"Cover: {book.title}. {book.subtitle}. Muscle groups covered: {groups}."
+    groups = _and_list([ch.title for ch in book.groups])
+    alt = f"Cover: {book.title}. {book.subtitle}."
+    if book.edition.clinic:
+        alt += f" {book.edition.clinic}."
+    details = " ".join(f"{d}." for d in edition_details(book))
+    return " ".join(filter(None, [alt, details, f"Muscle groups covered: {groups}."]))
+
+
+def edition_details(book: Book) -> tuple[str, ...]:
+    """A clinic edition's date, coach and contact as they print on the cover."""
+    ed = book.edition
+    return tuple(filter(None, [human_date(ed.date, book.language) if ed.date else "",
+                               f"Coach: {ed.coach}" if ed.coach else "",
+                               f"Contact: {ed.contact}" if ed.contact else ""]))
+
+
+def edition_summary(book: Book) -> str:
+    """One sentence naming the clinic edition, for the package description ('' for the book)."""
+    ed = book.edition
+    if not (ed.clinic or ed.date or ed.coach or ed.contact or ed.only):
+        return ""
+    parts = [f"Clinic edition for {ed.clinic}" if ed.clinic else "Clinic edition"]
+    if ed.date:
+        parts.append(f"on {human_date(ed.date, book.language)}")
+    if ed.coach:
+        parts.append(f"with coach {ed.coach}")
+    sentence = " ".join(parts)
+    if ed.contact:
+        sentence += f" (contact: {ed.contact})"
+    return f"{sentence}, covering {_and_list([c.title for c in book.groups])}."
+
+
+def edition_identifier(book: Book) -> str:
+    """The book's identifier, or for a clinic edition one of its own (a reading system keeps
+    one copy per identifier, so an edition must not replace the whole book). Derived, so
+    every build of the same edition has the same one."""
+    ed = book.edition
+    if ed == type(ed)():
+        return book.identifier
+    fields = "|".join([book.identifier, ",".join(ed.only), ed.clinic, ed.date, ed.coach, ed.contact])
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, fields)}"
+
+
+def _contact_href(contact: str) -> str:
+    if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", contact):
+        return f"mailto:{contact}"
+    if re.fullmatch(r"https?://\S+", contact):
+        return contact
+    return ""
+
+
+def _and_list(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""

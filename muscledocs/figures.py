@@ -17,6 +17,7 @@ The drawings have to survive three very different viewers:
 from __future__ import annotations
 
 import io
+import math
 import re
 
 from lxml import etree
@@ -38,6 +39,8 @@ BODY_LINE = "#2b2f33"
 CONTOUR_LINE = "#8d96a0"  # muscle outlines that are not highlighted: visible, but quiet
 HIGHLIGHT_LINE = "#0b1826"
 HATCH = "#ffffff"
+HATCH_SPACING = 6.0  # stripe to stripe, across the stripes
+HATCH_WIDTH = 1.8
 
 PHASE_LABELS = {
     "landing": "Landing",
@@ -170,9 +173,6 @@ def body_map_svg(template_svg: str, group_id: str | tuple[str, ...], title: str,
         root.attrib.pop(attr, None)
     root.set("role", "img")
 
-    # The pattern id carries the group so two maps inlined in one page cannot collide.
-    pattern_id = f"hatch-{re.sub(r'[^A-Za-z0-9_-]', '-', group_id)}"
-
     # Any <title> the template brings would compete with ours: drop it.
     for old in root.findall(_q("title")):
         root.remove(old)
@@ -187,19 +187,6 @@ def body_map_svg(template_svg: str, group_id: str | tuple[str, ...], title: str,
     title_el = _sub(root, "title")
     title_el.text = title
     defs = _sub(root, "defs")
-    # Hatching: a navy tile with one white stripe, turned 45 degrees. The stripe sits
-    # inside the tile (not on its edge) so renderers do not draw seams between tiles.
-    pattern = _sub(
-        defs,
-        "pattern",
-        id=pattern_id,
-        patternUnits="userSpaceOnUse",
-        width="6",
-        height="6",
-        patternTransform="rotate(45)",
-    )
-    _sub(pattern, "rect", x="0", y="0", width="6", height="6", fill=NAVY)
-    _sub(pattern, "rect", x="2.1", y="0", width="1.8", height="6", fill=HATCH)
     background = _background(root, vx, vy, vw, vh)
     # Move them in front of the template's drawing: <title> must be the first child (for
     # assistive technology) and the background must be painted first.
@@ -213,14 +200,55 @@ def body_map_svg(template_svg: str, group_id: str | tuple[str, ...], title: str,
         if "body" in classes:
             el.attrib.pop("style", None)
             _set(el, fill=BODY_FILL, stroke=BODY_LINE, stroke_width="1.6", stroke_linejoin="round")
+    chosen = []
     for el in regions:
         for attr in ("style", "opacity", "fill-opacity"):
             el.attrib.pop(attr, None)
         if el.get("data-group") in wanted:
-            _set(el, fill=f"url(#{pattern_id})", stroke=HIGHLIGHT_LINE, stroke_width="1.3", stroke_linejoin="round")
+            _set(el, fill=NAVY, stroke="none")
+            chosen.append(el)
         else:
             _set(el, fill=BODY_FILL, stroke=CONTOUR_LINE, stroke_width="0.8", stroke_linejoin="round")
+
+    # The white hatching is drawn as stripes clipped to the highlighted regions, not as a
+    # <pattern> fill: Chromium's forced dark mode (auto dark theme) recolours a pattern's tiles
+    # and leaves the rest of the drawing alone, which turned the navy highlight pale blue on the
+    # light body. Plain shapes keep their colours. The id carries the group so two maps inlined
+    # in one page cannot collide.
+    clip_id = f"hatch-{re.sub(r'[^A-Za-z0-9_-]', '-', group_id)}"
+    clip = _sub(defs, "clipPath", id=clip_id)
+    highlight = _sub(root, "g", class_="highlight")
+    hatch = _sub(highlight, "g", clip_path=f"url(#{clip_id})")
+    _sub(hatch, "path", d=_hatch_path(vx, vy, vw, vh), fill="none", stroke=HATCH, stroke_width=_num(HATCH_WIDTH))
+    for el in chosen:
+        clip.append(_bare_copy(el))
+        outline = _bare_copy(el)
+        _set(outline, fill="none", stroke=HIGHLIGHT_LINE, stroke_width="1.3", stroke_linejoin="round")
+        highlight.append(outline)
+    highlight.tail = "\n"
     return _serialize(root)
+
+
+def _bare_copy(el: etree._Element) -> etree._Element:
+    """The element's shape alone: no paint, class, id or data attributes."""
+    copy = etree.Element(el.tag)
+    for key in ("d", "x", "y", "width", "height", "rx", "ry", "cx", "cy", "r", "points", "transform"):
+        if el.get(key) is not None:
+            copy.set(key, el.get(key))
+    return copy
+
+
+def _hatch_path(vx: float, vy: float, vw: float, vh: float) -> str:
+    """Diagonal stripes (the lines x + y = c) every HATCH_SPACING units across the view box."""
+    root2 = math.sqrt(2)
+    first = math.floor((vx + vy) / root2 / HATCH_SPACING)
+    last = math.ceil((vx + vw + vy + vh) / root2 / HATCH_SPACING)
+    top, bottom = vy, vy + vh
+    segments = []
+    for k in range(first, last + 1):
+        c = (k + 0.5) * HATCH_SPACING * root2
+        segments.append(f"M{_num(c - top)} {_num(top)}L{_num(c - bottom)} {_num(bottom)}")
+    return "".join(segments)
 
 
 # --------------------------------------------------------------------------------------
@@ -484,18 +512,35 @@ def cover_png(
     group_titles: list[str],
     width: int = 1400,
     height: int = 2100,
+    clinic: str = "",
+    details: tuple[str, ...] = (),
 ) -> bytes:
     """Return the e-book cover as PNG bytes, in the same design as the printed cover.
 
     A white page; a deep-navy band over the top ~45% with the title (white, Bold, wrapped)
-    and the subtitle (pale blue-grey, Regular); a thin orange rule under the band; then the
-    numbered list of group titles (Semibold, near-black titles, grey numbers). Deterministic:
-    no timestamps or other metadata, only pixels.
+    and the subtitle (pale blue-grey, Regular); a thin orange rule under the band; for a
+    clinic edition, the clinic's name (navy, Bold) and its details (date, coach, contact);
+    then the numbered list of group titles (Semibold, near-black titles, grey numbers).
+    Deterministic: no timestamps or other metadata, only pixels.
     """
+    image, _ = draw_cover(title, subtitle, group_titles, width, height, clinic, details)
+    # Pillow writes no tIME/text chunks unless asked, so the bytes depend on pixels only.
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=False, compress_level=9)
+    return buffer.getvalue()
+
+
+def draw_cover(title, subtitle, group_titles, width=1400, height=2100, clinic="", details=()):
+    """The cover image, and each line of text drawn on it with its box (for the tests)."""
     from PIL import Image, ImageDraw
 
     image = Image.new("RGB", (width, height), "#ffffff")
     draw = ImageDraw.Draw(image)
+    drawn: list[tuple[str, tuple[int, int, int, int]]] = []
+
+    def text(xy, line, font, fill):
+        draw.text(xy, line, font=font, fill=fill, anchor="ls")
+        drawn.append((line, tuple(round(v) for v in draw.textbbox(xy, line, font=font, anchor="ls"))))
 
     # Proportions follow layouts/print/handout.css on an A4 page (210 x 297 mm): band
     # padding 30mm top / 24mm left / 20mm right, 6mm title-subtitle gap, list 12mm below
@@ -507,7 +552,6 @@ def cover_png(
     text_w = width - left - right
     band_h = round(height * 0.45)
     draw.rectangle((0, 0, width, band_h - 1), fill=_hex(NAVY))
-
     # Title: the largest size (from ~8.5% of the width down) that wraps to at most three
     # lines and, with the subtitle, still fits in the band above its bottom padding.
     title_size = round(width * 0.085)
@@ -530,19 +574,37 @@ def cover_png(
     # Text is placed by baseline ("ls" anchor) so every font size lines up the same way.
     y = top
     for line in title_lines:
-        draw.text((left, y + round(title_size * 0.92)), line, font=title_font, fill="#ffffff", anchor="ls")
+        text((left, y + round(title_size * 0.92)), line, title_font, "#ffffff")
         y += title_lead
     y += gap
     for line in sub_lines:
-        draw.text((left, y + round(sub_size * 0.98)), line, font=sub_font, fill=_hex(PALE), anchor="ls")
+        text((left, y + round(sub_size * 0.98)), line, sub_font, _hex(PALE))
         y += sub_lead
 
     rule_h = max(2, round(height * 0.015))
     draw.rectangle((0, band_h, width - 1, band_h + rule_h - 1), fill=_hex(ACCENT))
 
+    # A clinic edition: whom it is for, under the rule, before the list (the band keeps the
+    # title at its full size). Name in navy Bold, details in ink, wrapped to the text width.
+    y = band_h + rule_h + round(height * 12 / 297)
+    if clinic or details:
+        name_size = round(width * 0.06)
+        name_font = _font("SourceSansProBold", name_size)
+        for line in _wrap_balanced(draw, clinic, name_font, text_w) if clinic else []:
+            y += round(name_size * 1.15)
+            text((left, y), line, name_font, _hex(NAVY))
+        detail_size = round(width * 0.038)
+        detail_font = _font("SourceSansPro", detail_size)
+        y += round(detail_size * 0.35)
+        for detail in details:
+            for line in _wrap(draw, detail, detail_font, text_w):
+                y += round(detail_size * 1.4)
+                text((left, y), line, detail_font, _hex(INK))
+        y += round(height * 10 / 297)
+
     # Numbered group list (line height 1.7 as in print): numbers in a 2em column in the
     # print's softer grey, titles in ink, all at the band's left indent.
-    list_top = band_h + rule_h + round(height * 12 / 297)
+    list_top = y
     bottom = height - round(height * 0.05)
     count = max(1, len(group_titles))
     item_size = max(10, min(round(width * 0.044), round((bottom - list_top) / count / 1.7)))
@@ -551,10 +613,6 @@ def cover_png(
     title_x = left + 2 * item_size
     for i, name in enumerate(group_titles):
         baseline = list_top + lead * i + round((lead + item_size * 0.7) / 2)
-        draw.text((left, baseline), str(i + 1), font=item_font, fill=_hex(NUMBER_GREY), anchor="ls")
-        draw.text((title_x, baseline), name, font=item_font, fill=_hex(INK), anchor="ls")
-
-    # Pillow writes no tIME/text chunks unless asked, so the bytes depend on pixels only.
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=False, compress_level=9)
-    return buffer.getvalue()
+        text((left, baseline), str(i + 1), item_font, _hex(NUMBER_GREY))
+        text((title_x, baseline), name, item_font, _hex(INK))
+    return image, drawn

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+import re
+from dataclasses import asdict, dataclass, field, replace
 
 PHASES = ("landing", "stance", "push-off", "swing")
 
@@ -110,6 +111,68 @@ class Book:
     @property
     def back(self) -> tuple[Chapter, ...]:
         return tuple(c for c in self.chapters if c.kind == "back")
+
+
+def edition_chapters(chapters: tuple[Chapter, ...] | list[Chapter], only: tuple[str, ...]) -> tuple[Chapter, ...]:
+    """The chapters an edition includes (every one when `only` is empty), each glossary cut
+    to the terms they use.
+
+    A term goes only when the text shows it belongs to chapters the edition leaves out: some
+    chapter of the whole book uses it and no included chapter does. A term the text never
+    shows (worded too differently to recognise) stays, so no edition loses a term it needs.
+    """
+    included = [c for c in chapters if c.kind != "group" or not only or c.id in only]
+    if not only:
+        return tuple(included)
+    texts = {c.id: reading_text(c) for c in chapters}
+
+    def used(term: Term, among, holder: Chapter) -> bool:
+        pattern = term_pattern(term.term)
+        return any(pattern.search(texts[c.id]) for c in among if c.id != holder.id)
+
+    return tuple(
+        replace(c, terms=tuple(t for t in c.terms if used(t, included, c) or not used(t, chapters, c)))
+        if c.terms and c.kind != "group" else c
+        for c in included)
+
+
+def reading_text(chapter: Chapter) -> str:
+    """Every word a reader meets in the chapter: prose, headings, tables, cues and figure text."""
+    parts = [chapter.title, chapter.prose_text, chapter.location, chapter.summary, *chapter.cues]
+    parts += [re.sub(r"<[^>]+>", "", s.heading) for s in chapter.sections]
+    parts += [f"{m.name}. {m.where}. {m.job}." for m in chapter.muscles]
+    parts += [f"{m.name}. {m.how} {m.dose}." for m in chapter.moves]
+    parts += [f"{f.alt} {f.caption}" for f in ([chapter.figure] if chapter.figure else []) + list(chapter.images)]
+    return "\n".join(p for p in parts if p)
+
+
+def term_pattern(term: str) -> re.Pattern:
+    """What counts as a use of a glossary term: any case; spaces, hyphens and dashes alike;
+    the last word in the plural or possessive ("overuse injuries", "tendon's"); a parenthesised
+    abbreviation on its own ("DOMS"); and a two-word term turned round within a clause
+    ("hinge at the hips" for "Hip hinge")."""
+    names = [term]
+    bracket = re.fullmatch(r"(.*?)\s*\(([^)]+)\)", term)
+    if bracket:
+        names = [bracket.group(1), bracket.group(2)]
+    alternatives = []
+    for name in names:
+        words = [w for w in re.split(r"[\s\-\u2010-\u2015]+", name.strip()) if w]
+        if not words:
+            continue
+        alternatives.append(_SEPARATOR.join([re.escape(w) for w in words[:-1]] + [_inflected(words[-1])]))
+        if len(words) == 2:
+            alternatives.append(_inflected(words[1]) + r"\s+(?:[\w'\u2019]+\s+){0,3}" + _inflected(words[0]))
+    return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?:['\u2019]s)?(?![\w-])", re.IGNORECASE)
+
+
+_SEPARATOR = r"[\s\-\u2010-\u2015]+"
+
+
+def _inflected(word: str) -> str:
+    if len(word) > 2 and word.endswith("y") and word[-2].lower() not in "aeiou":
+        return re.escape(word[:-1]) + "(?:y|ies)"
+    return re.escape(word) + "(?:e?s)?"
 
 
 def book_to_json(book: Book) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from .dates import human_date
 from .typography import smarten
 
 LAYOUTS = Path(__file__).resolve().parent.parent / "layouts"
@@ -39,8 +40,11 @@ def keep_compiled_templates(folder: Path) -> None:
 @cache
 def environment() -> Environment:
     bytecode = FileSystemBytecodeCache(str(_compiled_templates)) if _compiled_templates else None
-    return Environment(loader=FileSystemLoader(str(LAYOUTS)), autoescape=True, finalize=_typeset,
-                       undefined=StrictUndefined, keep_trailing_newline=True, bytecode_cache=bytecode)
+    env = Environment(loader=FileSystemLoader(str(LAYOUTS)), autoescape=True, finalize=_typeset,
+                      undefined=StrictUndefined, keep_trailing_newline=True, bytecode_cache=bytecode)
+    # {{ edition.date | human_date(book.language) }}: "Thursday 3 December 2026"
+    env.filters["human_date"] = human_date
+    return env
 
 
 def _typeset(value):

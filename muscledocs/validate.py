@@ -12,7 +12,7 @@ from . import typefaces
 from .artwork import BODY_MAP_SOURCE, PROSE_FIGURES, GroupFacts, body_map_groups
 from .errors import ErrorLog
 from .markdown import LinkContext, render_prose
-from .model import PHASES, Book, Chapter, Edition, Figure, Move, Muscle, Term
+from .model import PHASES, Book, Chapter, Edition, Figure, Move, Muscle, Term, edition_chapters
 from .readers import Located, SourceFile, read_book_file, read_chapter
 from .wording import and_list, number
 
@@ -106,9 +106,7 @@ def load_book(project: Path, edition: Edition | None = None) -> Book:
     _check_section_links(section_links, chapters, log)
     log.raise_if_any()
 
-    if edition.only:
-        chapters = [c for c in chapters if c.kind != "group" or c.id in edition.only]
-    return Book(**book_fields, chapters=tuple(chapters), edition=edition)
+    return Book(**book_fields, chapters=edition_chapters(chapters, edition.only), edition=edition)
 
 
 def _check_body_map(order: dict, book_path: Path, log: ErrorLog) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 
@@ -72,16 +73,33 @@ READERS = {
 }
 
 
-@pytest.mark.parametrize("reader", READERS)
-def test_real_readers_open_it_and_show_every_chapter(reader, built, tmp_path):
-    """What a runner's software sees; runs where pandoc or calibre is installed."""
+@pytest.fixture(scope="module", params=list(READERS))
+def reader_text(request, built, tmp_path_factory) -> tuple[str, str]:
+    """The book as plain text from a real reader; runs where pandoc or calibre is installed."""
+    reader = request.param
     if not shutil.which(READERS[reader][0]):
         pytest.skip(f"{READERS[reader][0]} is not installed")
-    out = tmp_path / "book.txt"
+    out = tmp_path_factory.mktemp(reader) / "book.txt"
     command = [part.format(epub=built / EPUB_NAME, out=out) for part in READERS[reader]]
     result = subprocess.run(command, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    text = out.read_text(encoding="utf-8")
+    return reader, out.read_text(encoding="utf-8")
+
+
+def test_real_readers_open_it_and_show_every_chapter(reader_text):
+    """What a runner's software sees."""
+    reader, text = reader_text
     for title in ("Introduction", "Glutes", "Quadriceps", "Hip Flexors", "Core", "Hamstrings", "Calves",
                   "Upper Body", "Putting It Together", "Glossary"):
         assert title in text, (reader, title)
+
+
+def test_real_readers_show_no_hidden_navigation(reader_text):
+    """Landmarks and the page list are hidden navigation: as text they are noise (a list of
+    bare page numbers before the introduction)."""
+    reader, text = reader_text
+    assert "Landmarks" not in text and "Pages of the printed" not in text, reader
+    bare_numbers = re.findall(r"^\s*(?:\d+\.\s+)?\d+\s*$", text, re.M)
+    assert bare_numbers == [], (reader, bare_numbers[:5])
+    # The visible contents page stays, and comes before the introduction.
+    assert text.index("Contents") < text.index("Who this handout is for"), reader

@@ -195,20 +195,29 @@ def test_body_map_highlights_exactly_the_chosen_group(group_id, title):
     first = root[0]
     assert first.tag == f"{SVG}title" and first.text == f"{title} on the body map"
 
-    patterns = {p.get("id"): p for p in root.iter(f"{SVG}pattern")}
     chosen = [el for el in regions(root) if el.get("data-group") == group_id]
     others = [el for el in regions(root) if el.get("data-group") != group_id]
     assert chosen and others
 
-    fills = {el.get("fill") for el in chosen}
-    assert len(fills) == 1
-    ref = re.fullmatch(r"url\(#([^)]+)\)", fills.pop())
-    assert ref and ref.group(1) in patterns, "highlight is a pattern fill"
     # Black-and-white proof: a very dark base plus white hatching, not colour alone.
-    tiles = [el.get("fill") for el in patterns[ref.group(1)] if el.get("fill")]
-    assert min(luminance(c) for c in tiles) < 80
-    assert max(luminance(c) for c in tiles) > 240
-    assert all(luminance(el.get("stroke")) < 80 for el in chosen)
+    assert all(luminance(el.get("fill")) < 80 for el in chosen)
+    clips = {c.get("id"): c for c in root.iter(f"{SVG}clipPath")}
+    hatched = [g for g in root.iter(f"{SVG}g") if g.get("clip-path")]
+    assert len(hatched) == 1
+    ref = re.fullmatch(r"url\(#([^)]+)\)", hatched[0].get("clip-path"))
+    assert ref and ref.group(1) in clips, "the hatching is clipped to a clip path"
+    # ... to exactly the chosen regions.
+    assert sorted(c.get("d") for c in clips[ref.group(1)]) == sorted(el.get("d") for el in chosen)
+    stripes = hatched[0].findall(f"{SVG}path")
+    assert stripes and all(luminance(p.get("stroke")) > 240 and float(p.get("stroke-width")) >= 1.5
+                           for p in stripes)
+    # Outlined in a dark line, drawn over the hatching.
+    outlines = [p for p in hatched[0].getparent().findall(f"{SVG}path") if p.get("fill") == "none"]
+    assert sorted(p.get("d") for p in outlines) == sorted(el.get("d") for el in chosen)
+    assert all(luminance(p.get("stroke")) < 80 for p in outlines)
+    # No <pattern>: Chromium's forced dark mode recolours pattern tiles (the highlight turned
+    # pale blue on the light body); plain shapes keep their colours (tests/test_epub_browser.py).
+    assert root.find(f".//{SVG}pattern") is None
 
     for el in others:
         assert "url(" not in el.get("fill", ""), f"{el.get('data-group')} is highlighted"
@@ -322,6 +331,31 @@ def test_cover_png_size_design_and_determinism():
 
     small = Image.open(io.BytesIO(figures.cover_png("T", "S", titles, width=600, height=900)))
     assert small.size == (600, 900)
+
+
+def test_cover_of_a_clinic_edition_draws_the_clinic_under_the_band():
+    details = ("Thursday, December 3, 2026", "Coach: Sam Rivera", "Contact: sam@example.org")
+    image, drawn = figures.draw_cover(BOOK["title"], BOOK["subtitle"], ["Glutes", "Calves"],
+                                      clinic="Thursday Track Night", details=details)
+    lines = [text for text, _ in drawn]
+    assert lines.index("Thursday Track Night") < lines.index(details[0]) < lines.index("Glutes")
+    assert all(d in lines for d in details)
+    band_bottom = round(2100 * 0.45)
+    rgb = image.convert("RGB")
+    boxes = [box for _, box in drawn]
+    for text, (x0, y0, x1, y1) in drawn:
+        assert 0 <= x0 < x1 <= image.width and 0 <= y0 < y1 <= image.height, text
+        if text in details or text == "Thursday Track Night":
+            assert y0 > band_bottom, text  # on the white page, under the rule
+            # Ink where the line is: dark text on white.
+            assert rgb.crop((x0, y0, x1, y1)).convert("L").getextrema()[0] < 80, text
+    for i, a in enumerate(boxes):  # no line overlaps another
+        for b in boxes[i + 1:]:
+            assert a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1], (a, b)
+    # A very long clinic name wraps instead of running off the page.
+    _, drawn = figures.draw_cover(BOOK["title"], BOOK["subtitle"], ["Glutes"],
+                                  clinic="Saturday Long Run and Strength Clinic at Riverside Park")
+    assert all(box[2] <= 1400 for _, box in drawn) and len(drawn) > 6
 
 
 # --- rendering through WeasyPrint -------------------------------------------------------

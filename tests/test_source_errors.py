@@ -283,6 +283,11 @@ CASES = [
     Case("toml-bad-paper", **toml('paper = "a3"\n'),
          expected=["thursday.toml:1: \"paper\" must be \"a4\", \"letter\" or a list of them. For example: "
                    "paper = \"a4\" or paper = [\"a4\", \"letter\"]"]),
+    Case("toml-bad-date", **toml('clinic = "Thursday Track Night"\ndate = "Thursday"\n'),
+         expected=['thursday.toml:2: "date" must be a date, not "Thursday". Write it as YYYY-MM-DD, for example '
+                   "date = 2026-12-03"]),
+    Case("date-nonsense", [], ['make_docs.py: error: --date "3/12/26" is not a date; write it as YYYY-MM-DD, '
+                               "for example 2026-12-03"], status=2, args=("--date", "3/12/26", "--check")),
     Case("only-nonsense", [], [f"make_docs.py: error: unknown group id \"nonsense\"; valid ids: {VALID}"],
          status=2, args=("--only", "nonsense", "--check")),
     Case("link-to-missing-section", [append(f"chapters/{G}", "See [the signs](#sign).")],

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,6 +116,8 @@ def render_pdf(html: str, output: str, base_url: Path, allowed_roots: tuple[Path
     """Render `html`; raise RenderFailed with everything WeasyPrint complained about."""
     import weasyprint
 
+    from .pdf_structure import recording, repair
+
     variant = PDF_VARIANT if tagged else None
     extra = {"stylesheets": [shared.stylesheet], "font_config": shared.font_config} if shared else {}
     with _failing_on_problems(output):
@@ -125,8 +127,11 @@ def render_pdf(html: str, output: str, base_url: Path, allowed_roots: tuple[Path
         front_pages = 0
         if first_body_anchor:
             front_pages = next((i for i, ids in enumerate(anchors) if first_body_anchor in ids), 0)
-        pdf = document.write_pdf(pdf_variant=variant, pdf_identifier=identifier or None,
-                                 finisher=_page_labels(front_pages))
+        with recording() if tagged else nullcontext() as origins:
+            pdf = document.write_pdf(pdf_variant=variant, pdf_identifier=identifier or None,
+                                     finisher=_page_labels(front_pages))
+        if tagged:
+            pdf = repair(pdf, origins)  # what WeasyPrint's tagging gets wrong (pdf_structure)
     return Rendered(pdf=pdf, pages=len(document.pages), page_anchors=anchors, front_pages=front_pages)
 
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import pikepdf
-from pikepdf import Dictionary, Name, Operator
+import re
 
-_BDC = Operator("BDC")
+import pikepdf
+from pikepdf import Dictionary, Name
+
+# WeasyPrint opens every tagged sequence as `/Span <</MCID 7>> BDC` and writes text as hex
+# strings, so these operators can be found in the bytes without parsing the whole stream
+# (parsing and rewriting 26,000 operators costs more than the rest of the repair).
+_TAGGED = re.compile(rb"/[A-Za-z]+\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
 
 
 def pagination(subtype: str | None = None) -> Dictionary:
@@ -31,10 +36,19 @@ def make_artifacts(pdf: pikepdf.Pdf, artifacts: dict[int, dict[int, Dictionary]]
         if not mcids:
             continue
         page = pdf.pages[index]
-        instructions = pikepdf.parse_content_stream(page)
-        for position, (operands, operator) in enumerate(instructions):
-            if operator == _BDC and isinstance(operands[1], Dictionary) and "/MCID" in operands[1]:
-                properties = mcids.get(int(operands[1].MCID))
-                if properties is not None:
-                    instructions[position] = pikepdf.ContentStreamInstruction([Name.Artifact, properties], _BDC)
-        page.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
+        found: set[int] = set()
+        data = _TAGGED.sub(_replacer(mcids, found), page.Contents.read_bytes())
+        if found != set(mcids):
+            raise ValueError(f"page {index + 1}: marked content {sorted(set(mcids) - found)} not found")
+        page.Contents = pdf.make_stream(data)
+
+
+def _replacer(mcids: dict[int, Dictionary], found: set[int]):
+    def replace(match: re.Match) -> bytes:
+        mcid = int(match[1])
+        if mcid not in mcids:
+            return match[0]
+        found.add(mcid)
+        return b"/Artifact " + mcids[mcid].unparse() + b" BDC"
+
+    return replace

@@ -256,10 +256,11 @@ def figure_boxes(document: Element, origins: Origins) -> None:
     """A figure's /BBox in PDF points from the bottom left of its page. WeasyPrint writes the
     box in CSS pixels from the top left."""
     for figure in document.walk():
+        if figure.role != "/Figure":
+            continue
         attributes = figure.obj.get("/A")
         first = next(figure.contents(), None)
-        if figure.role != "/Figure" or not isinstance(attributes, Dictionary) or "/BBox" not in attributes \
-                or first is None:
+        if not isinstance(attributes, Dictionary) or "/BBox" not in attributes or first is None:
             continue
         height = origins.page_heights[first.page]
         x1, y1, x2, y2 = (float(v) for v in attributes.BBox)

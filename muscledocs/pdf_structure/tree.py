@@ -36,15 +36,8 @@ class Annotation:
 class Element:
     obj: Dictionary
     origin: Origin | None
+    role: str  # the structure type, "/P"; written to /S by write_tree
     kids: list = field(default_factory=list)  # Elements, Contents and Annotations, in order
-
-    @property
-    def role(self) -> str:
-        return str(self.obj.S)
-
-    @role.setter
-    def role(self, value: str) -> None:
-        self.obj.S = Name(value)
 
     def walk(self) -> Iterator[Element]:
         """This element and every element under it, in document order."""
@@ -88,7 +81,7 @@ def read_tree(pdf: pikepdf.Pdf, origins: dict[int, Origin]) -> Tree:
     root = pdf.Root.StructTreeRoot
 
     def read(obj: Dictionary, page: int | None) -> Element:
-        element = Element(obj, origins.get(obj.objgen[0]))
+        element = Element(obj, origins.get(obj.objgen[0]), str(obj.S))
         if "/Pg" in obj:
             page = pages[obj.Pg.objgen]
         kids = obj.get("/K")
@@ -132,6 +125,8 @@ def write_tree(tree: Tree) -> None:
         obj = element.obj
         page = first_page(element)
         obj.P = parent
+        if str(obj.S) != element.role:
+            obj.S = Name(element.role)
         if page is None:
             if "/Pg" in obj:
                 del obj["/Pg"]

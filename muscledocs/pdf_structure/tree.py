@@ -158,5 +158,10 @@ def write_tree(tree: Tree) -> None:
     for key, (annotation, owner) in enumerate(annotations, start=len(page_objs)):
         annotation.StructParent = key
         nums.extend([key, owner])
+    owned = {annotation.objgen for annotation, _ in annotations}
+    for page in page_objs:  # an annotation no element holds any more must not point into the tree
+        for annotation in page.obj.get("/Annots", []):
+            if annotation.objgen not in owned and "/StructParent" in annotation:
+                del annotation["/StructParent"]
     root.ParentTree = pdf.make_indirect(Dictionary(Nums=nums))
     root.ParentTreeNextKey = len(page_objs) + len(annotations)

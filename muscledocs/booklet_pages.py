@@ -5,7 +5,8 @@ printed number of its first page and whether that page is a left-hand one. Rende
 booklet in parts lets a one-chapter edit re-render that chapter instead of the whole booklet
 (the parts, sharing one parsed stylesheet, cost no more than one whole render). Imposed sheets
 carry no PDF tags or links anyway, so assembling them from parts loses nothing. The handouts
-stay whole renders: they are tagged, and their structure tree must be one piece.
+stay whole renders: they are tagged, and their structure tree must be one piece. The booklet
+is a print imposition and claims no PDF/UA: a reader with a screen reader takes the handout.
 """
 
 from __future__ import annotations
@@ -101,20 +102,23 @@ def _left(front_pages: int, start: int) -> bool:
 
 
 def merge(pdfs: list[bytes]) -> bytes:
-    """One PDF of all the parts' pages, with the first part's title, author and language."""
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import NameObject, TextStringObject
+    """One PDF of all the parts' pages, with the first part's title, author and language, and
+    each typeface embedded once (font_subsets): the parts' subsets of a font become one."""
+    import pikepdf
 
-    writer = PdfWriter()
-    readers = [PdfReader(io.BytesIO(data)) for data in pdfs]
-    for reader in readers:
-        for page in reader.pages:
-            writer.add_page(page)
-    info = readers[0].metadata or {}
-    writer.add_metadata({key: str(info[key]) for key in ("/Title", "/Author", "/Subject") if info.get(key)})
-    lang = readers[0].trailer["/Root"].get("/Lang")
-    if lang:
-        writer.root_object[NameObject("/Lang")] = TextStringObject(str(lang))
+    from .font_subsets import merge_font_subsets
+
+    merged = pikepdf.new()
+    parts = [pikepdf.open(io.BytesIO(data)) for data in pdfs]
+    for part in parts:
+        merged.pages.extend(part.pages)
+    info = parts[0].docinfo
+    for key in ("/Title", "/Author", "/Subject"):
+        if key in info:
+            merged.docinfo[key] = info[key]
+    if "/Lang" in parts[0].Root:
+        merged.Root.Lang = parts[0].Root.Lang
+    merge_font_subsets(merged)
     out = io.BytesIO()
-    writer.write(out)
+    merged.save(out, deterministic_id=True)
     return out.getvalue()

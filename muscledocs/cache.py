@@ -21,9 +21,9 @@ ENTRY_NAME = re.compile(r"[0-9a-f]{32}\.(bin|json)")
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
-RENDERING_PACKAGES = ("weasyprint", "pydyf", "pypdf", "ebooklib", "pillow", "font_source_sans_pro",
-                      "font_source_serif_pro", "lxml", "jinja2", "markdown_it_py", "mdit_py_plugins", "pyyaml",
-                      "fonttools")
+RENDERING_PACKAGES = ("weasyprint", "pydyf", "pypdf", "pikepdf", "fonttools", "ebooklib", "pillow",
+                      "font_source_sans_pro", "font_source_serif_pro", "lxml", "jinja2", "markdown_it_py",
+                      "mdit_py_plugins", "pyyaml", "babel")
 
 
 @cache
@@ -31,8 +31,8 @@ def builder_fingerprint() -> str:
     """Changes when the builder's code, a rendering library or the font subsetter changes."""
     digest = hashlib.sha256(CACHE_FORMAT.encode())
     digest.update(_font_subsetter().encode())
-    for source in sorted(PACKAGE_DIR.glob("*.py")):
-        digest.update(source.name.encode() + source.read_bytes())
+    for source in sorted(PACKAGE_DIR.rglob("*.py")):
+        digest.update(source.relative_to(PACKAGE_DIR).as_posix().encode() + source.read_bytes())
     digest.update(" ".join(_installed_versions()).encode())
     return digest.hexdigest()
 

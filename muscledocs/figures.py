@@ -239,15 +239,19 @@ def _bare_copy(el: etree._Element) -> etree._Element:
 
 
 def _hatch_path(vx: float, vy: float, vw: float, vh: float) -> str:
-    """Diagonal stripes (the lines x + y = c) every HATCH_SPACING units across the view box."""
+    """Diagonal stripes (the lines x + y = c) every HATCH_SPACING units, each cut to the view
+    box: nothing is drawn outside the figure, even where a viewer ignores the clip."""
     root2 = math.sqrt(2)
     first = math.floor((vx + vy) / root2 / HATCH_SPACING)
     last = math.ceil((vx + vw + vy + vh) / root2 / HATCH_SPACING)
-    top, bottom = vy, vy + vh
+    # Inset by a stripe's width, so that a stripe's square-cut end stays inside the box too.
+    vx, vy, vw, vh = vx + HATCH_WIDTH, vy + HATCH_WIDTH, vw - 2 * HATCH_WIDTH, vh - 2 * HATCH_WIDTH
     segments = []
     for k in range(first, last + 1):
         c = (k + 0.5) * HATCH_SPACING * root2
-        segments.append(f"M{_num(c - top)} {_num(top)}L{_num(c - bottom)} {_num(bottom)}")
+        top, bottom = max(vy, c - (vx + vw)), min(vy + vh, c - vx)
+        if top < bottom:
+            segments.append(f"M{_num(c - top)} {_num(top)}L{_num(c - bottom)} {_num(bottom)}")
     return "".join(segments)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,6 +114,7 @@ def render_pdf(html: str, output: str, base_url: Path, allowed_roots: tuple[Path
     """
     import weasyprint
 
+    from .pdf_structure import recording, repair
     from .proof import proof_pages
     from .typefaces import bundled_font_config
 
@@ -129,8 +130,11 @@ def render_pdf(html: str, output: str, base_url: Path, allowed_roots: tuple[Path
         if first_body_anchor:
             front_pages = next((i for i, ids in enumerate(anchors) if first_body_anchor in ids), 0)
         findings = proof_pages(document, output)
-        pdf = document.write_pdf(pdf_variant=variant, pdf_identifier=identifier or None,
-                                 finisher=_page_labels(front_pages))
+        with recording() if tagged else nullcontext() as origins:
+            pdf = document.write_pdf(pdf_variant=variant, pdf_identifier=identifier or None,
+                                     finisher=_page_labels(front_pages))
+        if tagged:
+            pdf = repair(pdf, origins)  # what WeasyPrint's tagging gets wrong (pdf_structure)
     return Rendered(pdf=pdf, pages=len(document.pages), page_anchors=anchors, front_pages=front_pages,
                     findings=findings)
 
@@ -144,11 +148,13 @@ def fit_one_page(html: str, output: str, base_url: Path, allowed_roots: tuple[Pa
     aiming to fill about `fill` of the page's height. Each try is a layout only, no PDF."""
     import weasyprint
 
+    from .typefaces import bundled_font_config
+
     def measure(size: float) -> float:
         """Pages used at `size`: 0.8 is one page four-fifths full."""
         with _failing_on_problems(output):
             document = weasyprint.HTML(string=html.replace(FIT_SLOT, f"{size:.2f}pt"), base_url=str(base_url) + "/",
-                                       url_fetcher=_fetcher(allowed_roots)).render()
+                                       url_fetcher=_fetcher(allowed_roots)).render(font_config=bundled_font_config())
         page = document.pages[-1]._page_box
         root = page.children[0]
         used = (root.position_y + root.margin_height() - page.content_box_y()) / page.height

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from . import figures
 from .model import PHASES, Book
+from .project import Project
 from .wording import and_list, number
 
-BODY_MAP_TEMPLATE = Path(__file__).resolve().parent.parent / "assets" / "body-map.svg"
+BODY_MAP = "body-map.svg"  # in the project's assets/, else the default one
 BODY_MAP_SOURCE = "assets/body-map.svg"  # how messages name it
 
 
@@ -61,14 +61,14 @@ def group_facts(book: Book) -> list[GroupFacts]:
     return [GroupFacts(chapter.id, chapter.title, chapter.phases) for chapter in book.groups]
 
 
-def body_map_groups() -> set[str]:
-    """The groups the body-map template has a region for."""
-    return figures.body_map_groups(BODY_MAP_TEMPLATE.read_text(encoding="utf-8"))
+def body_map_groups(project: Project) -> set[str]:
+    """The groups the project's body-map template has a region for."""
+    return figures.body_map_groups(project.asset(BODY_MAP).read_text(encoding="utf-8"))
 
 
-def book_figures(book: Book) -> dict[str, str]:
+def book_figures(book: Book, project: Project) -> dict[str, str]:
     """Map `figure:NAME` names to SVG documents."""
-    template = BODY_MAP_TEMPLATE.read_text(encoding="utf-8")
+    template = project.asset(BODY_MAP).read_text(encoding="utf-8")
     drawn = {}
     for chapter in book.groups:
         title = f"Body map: the {chapter.title.lower()} highlighted"

@@ -30,14 +30,14 @@ RENDERING_PACKAGES = ("weasyprint", "pydyf", "pypdf", "pikepdf", "fonttools", "e
 def builder_fingerprint() -> str:
     """Changes when the builder's code, a rendering library or the font subsetter changes."""
     digest = hashlib.sha256(CACHE_FORMAT.encode())
-    digest.update(_font_subsetter().encode())
+    digest.update(font_subsetter().encode())
     for source in sorted(PACKAGE_DIR.rglob("*.py")):
         digest.update(source.relative_to(PACKAGE_DIR).as_posix().encode() + source.read_bytes())
     digest.update(" ".join(_installed_versions()).encode())
     return digest.hexdigest()
 
 
-def _font_subsetter() -> str:
+def font_subsetter() -> str:
     """HarfBuzz's subsetter if the library loads, else fontTools: they write different bytes."""
     if os.environ.get("MUSCLEDOCS_SUBSETTER"):
         return os.environ["MUSCLEDOCS_SUBSETTER"]

@@ -6,14 +6,14 @@ import datetime as dt
 import difflib
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import papers as papers_registry
 from .errors import BuildError, SourceError, UsageError
 from .model import Edition
 
 KEYS = {"only", "clinic", "date", "coach", "contact", "paper", "out"}
-PAPER_NAMES = ("a4", "letter")
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class EditionSettings:
     """What goes into the book (the Edition) and where and on what paper it is printed."""
 
     edition: Edition
-    papers: tuple[str, ...] = PAPER_NAMES
+    papers: tuple[str, ...] = field(default_factory=papers_registry.defaults)
     out: Path | None = None
 
 
@@ -72,9 +72,9 @@ def read_edition_file(path: Path, project: Path) -> dict:
                                   'For example: only = ["glutes", "calves"]'))
     if "paper" in data:
         papers = data["paper"] if isinstance(data["paper"], list) else [data["paper"]]
-        if not papers or not all(isinstance(p, str) and p in PAPER_NAMES for p in papers):
+        if not papers or not all(isinstance(p, str) and p in papers_registry.PAPERS for p in papers):
             errors.append(SourceError(shown, _line_of(text, "paper"),
-                                      '"paper" must be "a4", "letter" or a list of them',
+                                      f'"paper" must be one of {_paper_list()} or a list of them',
                                       'For example: paper = "a4" or paper = ["a4", "letter"]'))
     if errors:
         raise BuildError(errors)
@@ -124,11 +124,11 @@ def settle(file_data: dict, flags: dict, valid_groups: list[str]) -> EditionSett
             raise UsageError(f"unknown group id {names}; {hint}")
         raise BuildError([SourceError(file_data["_path"], file_data["_lines"]["only"],
                                       f"unknown group id {names}", hint.capitalize())])
-    papers = merged.get("paper") or PAPER_NAMES
+    papers = merged.get("paper") or papers_registry.defaults()
     papers = (papers,) if isinstance(papers, str) else tuple(papers)
     for paper in papers:
-        if paper not in PAPER_NAMES:
-            raise UsageError(f'unknown paper "{paper}"; choose a4 or letter')
+        if paper not in papers_registry.PAPERS:
+            raise UsageError(f'unknown paper "{paper}"; choose from {_paper_list()}')
     _check_printable(merged, file_data, flags)
     date = merged.get("date", "")
     if isinstance(date, dt.date):
@@ -148,7 +148,7 @@ def settle(file_data: dict, flags: dict, valid_groups: list[str]) -> EditionSett
     ordered = tuple(g for g in valid_groups if g in only)
     edition = Edition(only=ordered, clinic=str(merged.get("clinic", "")), date=str(date),
                       coach=str(merged.get("coach", "")), contact=str(merged.get("contact", "")))
-    return EditionSettings(edition, papers=tuple(p for p in PAPER_NAMES if p in papers),
+    return EditionSettings(edition, papers=tuple(p for p in papers_registry.PAPERS if p in papers),
                            out=Path(merged["out"]) if merged.get("out") else None)
 
 
@@ -165,6 +165,10 @@ def _check_printable(merged: dict, file_data: dict, flags: dict) -> None:
             errors.append(SourceError(file_data["_path"], file_data["_lines"][key], message, hint))
     if errors:
         raise BuildError(errors)
+
+
+def _paper_list() -> str:
+    return ", ".join(f'"{name}"' for name in papers_registry.PAPERS)
 
 
 def _line_of(text: str, key: str) -> int:

@@ -13,19 +13,16 @@ import re
 import uuid
 import zipfile
 from dataclasses import dataclass
-from html import unescape
 from pathlib import Path
 
 from ebooklib import epub
 from lxml import etree
-from markupsafe import Markup, escape
 
-from .chapter_links import map_chapter_links
 from .dates import human_date
 from .model import Book
 from .pagemap import PageMap
-from .templates import read_layout, render
 from .typography import smarten
+from .urls import rewrite_urls, split_chapter_url
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -60,18 +57,30 @@ class PageMarker:
     label: str
 
 
-def build_epub(book: Book, project: Path, drawings: dict[str, str], page_map: PageMap | None,
-               cover_png: bytes, modified: dt.datetime) -> bytes:
+def epub_url(url: str, present: set[str]) -> str | None:
+    """The EPUB's URLs, from a chapter document in text/: chapters are documents beside it, the
+    drawings SVG files in images/, project files where they are in the project."""
+    if url.startswith("chapter:"):
+        chapter, anchor = split_chapter_url(url)
+        return (f"{chapter}.xhtml" + (f"#{anchor}" if anchor else "")) if chapter in present else None
+    if url.startswith("figure:"):
+        return f"../images/{url.removeprefix('figure:')}.svg"
+    return "../" + url  # assets/...
+
+
+def build_epub(book: Book, context, page_map: PageMap | None, page_source: str, cover_png: bytes,
+               modified: dt.datetime) -> bytes:
+    """The EPUB. `page_map` (from the print handout `page_source` names, "A4 print handout")
+    places the page-break markers."""
+    templates = context.templates()
+    render, project, drawings = templates.render, context.project, context.drawings
     group_numbers = {ch.id: n for n, ch in enumerate(book.groups, start=1)}
     documents: dict[str, etree._Element] = {}
     present = {chapter.id for chapter in book.chapters}
     for chapter in book.chapters:
         xhtml = render("epub/chapter.xhtml.j2", book=book, chapter=chapter, epub=True,
-                       number=group_numbers.get(chapter.id, ""), url=_epub_url)
-        xhtml = re.sub(r'src="(figure:[^"]+|assets/[^"]+)"', lambda m: f'src="{_epub_url(unescape(m.group(1)))}"',
-                       xhtml)
-        xhtml = map_chapter_links(xhtml, present, lambda chapter_id, anchor: f"{chapter_id}.xhtml"
-                                  + (f"#{anchor}" if anchor else ""))
+                       number=group_numbers.get(chapter.id, ""))
+        xhtml = rewrite_urls(xhtml, lambda url: epub_url(url, present))
         documents[chapter.id] = etree.fromstring(xhtml.encode("utf-8"))
         epub_footnotes(documents[chapter.id])
         prepare_tables(documents[chapter.id])
@@ -90,16 +99,15 @@ def build_epub(book: Book, project: Path, drawings: dict[str, str], page_map: Pa
     for prop, value in ACCESSIBILITY:
         ebook.add_metadata(None, "meta", value, {"property": prop})
     ebook.add_metadata(None, "meta", SUMMARY, {"property": "schema:accessibilitySummary"})
-    ebook.add_metadata("DC", "source", f"{book.title}, A4 print handout")
-    ebook.add_metadata(None, "meta", f"{book.title}, A4 print handout",
-                       {"property": "pageBreakSource"})
+    ebook.add_metadata("DC", "source", f"{book.title}, {page_source}")
+    ebook.add_metadata(None, "meta", f"{book.title}, {page_source}", {"property": "pageBreakSource"})
     ebook.add_metadata(None, "meta", "EPUB Accessibility 1.1 - WCAG 2.2 Level AA",
                        {"property": "dcterms:conformsTo"})
     ebook.add_metadata(None, "meta", book.publisher, {"property": "a11y:certifiedBy"})
     ebook.add_metadata(None, "meta", "", {"name": "cover", "content": "cover-image"})
 
     ebook.add_item(epub.EpubItem(uid="css", file_name="styles/book.css", media_type="text/css",
-                                 content=read_layout("epub/book.css").encode("utf-8")))
+                                 content=templates.read("epub/book.css").encode("utf-8")))
     cover_image = epub.EpubItem(uid="cover-image", file_name="images/cover.png", media_type="image/png",
                                 content=cover_png)
     cover_image.properties = ["cover-image"]
@@ -298,15 +306,6 @@ def _finish_opf(content: bytes, language: str) -> bytes:
 
 def _serialize(root: etree._Element) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", doctype="<!DOCTYPE html>")
-
-
-def _epub_url(src: str) -> Markup:
-    # Markup: a URL is never typeset, so the templates' typographer must leave it alone.
-    if src.startswith("figure:"):
-        return Markup(f"../images/{escape(src.removeprefix('figure:'))}.svg")
-    if src.startswith("assets/"):
-        return Markup("../" + escape(src))
-    return Markup(escape(src))
 
 
 def _media_type(name: str) -> str:

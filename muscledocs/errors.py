@@ -4,8 +4,11 @@
   file and line (`SourceError`). Raised before anything is written.
 - `UsageError` (exit 2): a command-line mistake.
 - `RenderFailed` (exit 1): a renderer refused an output (it names the output, not a source line).
+- `ProofFailed` (exit 1): a `--strict` build whose page proof found defects.
+- `EnvironmentProblem` (exit 2): the machine stands in the way (an output folder that cannot be
+  written, a full disk), with what to do about it.
 
-Anything else reaching the command line is a bug in the builder ("internal error").
+Anything else reaching the command line is a bug in the builder ("internal error", exit 3).
 """
 
 from __future__ import annotations
@@ -57,6 +60,18 @@ class RenderFailed(MuscledocsError):
 
     def __reduce__(self):  # travels back from worker processes
         return (RenderFailed, (self.output, self.problems))
+
+
+class ProofFailed(MuscledocsError):
+    """Raised by a --strict build that found page defects; nothing has been written."""
+
+    def __init__(self, findings: list):
+        self.findings = findings  # proof.Finding
+        super().__init__("\n".join(str(f) for f in findings))
+
+
+class EnvironmentProblem(MuscledocsError):
+    """Something about the machine, not the sources, stops the build (exit status 2)."""
 
 
 class ErrorLog:

@@ -99,6 +99,7 @@ class Book:
     date: str  # ISO date, also the EPUB modified date and the PDF dates
     chapters: tuple[Chapter, ...]
     edition: Edition = field(default_factory=Edition)
+    page_list: str = "a4"  # the paper of the handout whose pages the EPUB's page list follows
 
     @property
     def groups(self) -> tuple[Chapter, ...]:

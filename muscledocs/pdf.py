@@ -70,11 +70,6 @@ def _failing_on_problems(output: str):
     """Turn everything WeasyPrint logs, and any exception, into RenderFailed for `output`."""
     from weasyprint.urls import FatalURLFetchingError
 
-    if os.environ.get("MUSCLEDOCS_SUBSETTER") == "fonttools":
-        # What a machine without libharfbuzz-subset0 does; lets tests prove reproducibility there.
-        import weasyprint.pdf.fonts
-
-        weasyprint.pdf.fonts.harfbuzz_subset = None
     collector = _Collect()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(collector)
@@ -88,6 +83,30 @@ def _failing_on_problems(output: str):
         logger.removeHandler(collector)
     if collector.messages:
         raise RenderFailed(output, collector.messages)
+
+
+@contextmanager
+def reproducible(epoch: int | None, subsetter: str | None):
+    """For the length of one PDF write: fontTools (WeasyPrint's font subsetter when
+    libharfbuzz-subset is missing, or when `subsetter` asks for it, as tests do) stamps fonts
+    with SOURCE_DATE_EPOCH instead of the clock. Both are put back afterwards, so nothing a
+    build sets outlives it in the process."""
+    import weasyprint.pdf.fonts
+
+    saved_epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    saved_subsetter = weasyprint.pdf.fonts.harfbuzz_subset
+    if epoch is not None:
+        os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    if subsetter == "fonttools":
+        weasyprint.pdf.fonts.harfbuzz_subset = None
+    try:
+        yield
+    finally:
+        weasyprint.pdf.fonts.harfbuzz_subset = saved_subsetter
+        if saved_epoch is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved_epoch
 
 
 class SharedStyle:
@@ -106,7 +125,8 @@ class SharedStyle:
 
 def render_pdf(html: str, output: str, base_url: Path, allowed_roots: tuple[Path, ...],
                first_body_anchor: str | None = None, identifier: bytes = b"",
-               shared: SharedStyle | None = None, tagged: bool = True) -> Rendered:
+               shared: SharedStyle | None = None, tagged: bool = True, epoch: int | None = None,
+               subsetter: str | None = None) -> Rendered:
     """Render `html`; raise RenderFailed with everything WeasyPrint complained about.
 
     The laid-out pages are proofed here, between layout and writing, so the proof reads the
@@ -130,7 +150,7 @@ def render_pdf(html: str, output: str, base_url: Path, allowed_roots: tuple[Path
         if first_body_anchor:
             front_pages = next((i for i, ids in enumerate(anchors) if first_body_anchor in ids), 0)
         findings = proof_pages(document, output)
-        with recording() if tagged else nullcontext() as origins:
+        with reproducible(epoch, subsetter), recording() if tagged else nullcontext() as origins:
             pdf = document.write_pdf(pdf_variant=variant, pdf_identifier=identifier or None,
                                      finisher=_page_labels(front_pages))
         if tagged:

@@ -70,13 +70,6 @@ class Finding:
         return cls(output, page, message, rule)
 
 
-class ProofFailed(Exception):
-    """Raised by a --strict build that found page defects; nothing has been written."""
-
-    def __init__(self, findings: list[Finding]):
-        self.findings = findings
-        super().__init__("\n".join(str(f) for f in findings))
-
 
 def proof_pages(document, output: str, first_page_number: int = 1) -> list[Finding]:
     """Every defect on the laid-out pages of `document` (a rendered weasyprint.Document)."""

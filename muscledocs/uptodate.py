@@ -15,22 +15,16 @@ import os
 from pathlib import Path
 
 from .cache import builder_fingerprint
+from .project import Project
 from .writers import write_atomic
 
 STAMP = ".muscledocs-build.json"
-LAYOUTS = Path(__file__).resolve().parent.parent / "layouts"
-BODY_MAP = Path(__file__).resolve().parent.parent / "assets" / "body-map.svg"
-
-
-def inputs_digest(project: Path, settings: str) -> str:
+def inputs_digest(project: Project, settings: str) -> str:
     digest = hashlib.sha256(builder_fingerprint().encode())
     digest.update(settings.encode())
     digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
-    # Paths relative to their folder: the same sources in another place give the same stamp.
-    folders = [("chapters", project / "chapters"), ("assets", project / "assets"), ("layouts", LAYOUTS)]
-    files = [(f"{label}/{p.relative_to(folder).as_posix()}", p)
-             for label, folder in folders for p in sorted(folder.rglob("*")) if p.is_file()]
-    for label, path in files + [("body-map", BODY_MAP)]:
+    # Names relative to their folder: the same sources in another place give the same stamp.
+    for label, path in project.input_files():
         digest.update(label.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
 
@@ -58,3 +52,14 @@ def record(out: Path, inputs: str, outputs: dict[str, bytes], findings: list[lis
              "outputs": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(outputs.items())},
              "findings": list(findings)}
     write_atomic(out / STAMP, json.dumps(stamp, indent=1, sort_keys=True).encode("utf-8"))
+
+
+def previous_outputs(out: Path) -> list[str]:
+    """The files the last build into `out` wrote (from its stamp): the builder's own files,
+    the only ones a later build may remove."""
+    try:
+        stamp = json.loads((out / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    names = stamp.get("outputs", {})
+    return [name for name in names if isinstance(name, str) and "/" not in name and not name.startswith(".")]

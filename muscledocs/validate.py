@@ -13,12 +13,13 @@ from .artwork import BODY_MAP_SOURCE, PROSE_FIGURES, GroupFacts, body_map_groups
 from .errors import ErrorLog
 from .markdown import LinkContext, render_prose
 from .model import PHASES, Book, Chapter, Edition, Figure, Move, Muscle, Term, edition_chapters
+from .project import Project
 from .readers import Located, SourceFile, read_book_file, read_chapter
 from .wording import and_list, number
 
 BOOK_FILE = "book.yaml"
 BOOK_FIELDS = ("title", "subtitle", "author", "publisher", "language", "identifier", "date", "groups")
-BOOK_OPTIONAL = ("front", "back")
+BOOK_OPTIONAL = ("front", "back", "page_list")
 GROUP_FIELDS = ("id", "title", "location", "summary", "phases", "muscles", "moves", "cues", "figure")
 OTHER_FIELDS = ("id", "title", "terms")  # introduction, closing, glossary...
 GROUP_SECTIONS = ("where", "stride", "signs", "soreness")
@@ -88,7 +89,7 @@ def load_book(project: Path, edition: Edition | None = None) -> Book:
             log.add(book_path, line, f'"{chapter_id}" has no chapter file',
                     f"Add chapters/NN-{chapter_id}.md or remove it from the {kind} list")
 
-    _check_body_map(order, book_path, log)
+    _check_body_map(order, book_path, log, project)
     chapter_files_map = {s.path.name: cid for cid, s in sources.items()}
     chapter_files_map.update({name: cid for name, cid in broken.items() if cid in order})
     groups = _edition_groups(order, meta, sources, edition)
@@ -109,9 +110,9 @@ def load_book(project: Path, edition: Edition | None = None) -> Book:
     return Book(**book_fields, chapters=edition_chapters(chapters, edition.only), edition=edition)
 
 
-def _check_body_map(order: dict, book_path: Path, log: ErrorLog) -> None:
+def _check_body_map(order: dict, book_path: Path, log: ErrorLog, project: Path) -> None:
     """Every group needs a region of the body map to shade in its chapter's figure."""
-    drawn = body_map_groups()
+    drawn = body_map_groups(Project(project.resolve()))
     for chapter_id, (kind, line) in order.items():
         if kind == "group" and chapter_id not in drawn:
             log.add(book_path, line, f'group "{chapter_id}" has no region in {BODY_MAP_SOURCE}',
@@ -191,6 +192,14 @@ def _check_book_meta(meta: Located, path: Path, log: ErrorLog) -> tuple[dict | N
             log.add(path, meta.line("date"), f'"date" must be a date, not "{date}"',
                     "Write it as YYYY-MM-DD, for example 2026-11-24")
     fields["date"] = date.isoformat() if isinstance(date, dt.date) else ""
+    if "page_list" in data:
+        from .papers import PAPERS
+
+        if data["page_list"] in PAPERS:
+            fields["page_list"] = data["page_list"]
+        else:
+            log.add(path, meta.line("page_list"), f'"page_list" names no paper: "{data["page_list"]}"',
+                    "The EPUB's page list follows the handout on one paper; choose from: " + ", ".join(PAPERS))
     order: dict[str, tuple[str, int]] = {}
     complete = True
     if data.get("groups") in (None, "", []):
@@ -334,12 +343,24 @@ def _check_section_links(links: list[tuple[Path, str, str, int]], chapters: list
                 f"link to the whole chapter: ({Path(chapter.source).name})")
 
 
+def _check_placeholders(path: Path, log: ErrorLog) -> None:
+    """A TODO left from `new-group`'s skeleton would print: refuse it where it is."""
+    for at, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
+        if PLACEHOLDER.search(line.split(" #", 1)[0]):
+            log.add(path, at, "placeholder text (TODO) is still here",
+                    "Write what the handout should say in its place")
+
+
+PLACEHOLDER = re.compile(r"\bTODO\b")
+
+
 def _build_chapter(source: SourceFile, kind: str, links: LinkContext, log: ErrorLog,
                    section_links: list[tuple[Path, str, str, int]]) -> Chapter | None:
     path, meta = source.path, source.meta
     chapter_id = meta.data["id"]
     _unknown_fields(meta, path, log, GROUP_FIELDS if kind == "group" else OTHER_FIELDS,
                     "Group chapters may" if kind == "group" else "This chapter may")
+    _check_placeholders(path, log)
     chapter_links = dataclasses.replace(links, chapter_path=path, definition_lists=chapter_id == "glossary")
     prose = render_prose(source.body, source.body_line, chapter_id, chapter_links)
     section_links.extend((path, *link) for link in prose.section_links)

@@ -72,6 +72,18 @@ def epubcheck_messages(path, tmp_path) -> list[dict]:
     return messages
 
 
+def book_context(project: Path = ROOT, edition=None):
+    """The validated Book of `project` and the context its formats render in, with a cache of
+    its own in a temporary folder (tests never write into the repository)."""
+    import tempfile
+
+    from muscledocs.build import prepare
+    from muscledocs.cache import Cache
+    from muscledocs.project import Project
+
+    return prepare(Project(project), edition, cache=Cache(Path(tempfile.mkdtemp(prefix="muscledocs-cache-"))))
+
+
 def outline_entries(reader: PdfReader) -> list[tuple[str, int]]:
     """Top-level outline entries as (title, 0-based page index)."""
     return [(item.title, reader.get_destination_page_number(item))

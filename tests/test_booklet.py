@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from muscledocs.booklet import impose_booklet, page_order
+from muscledocs.imposition import impose_booklet, page_order
 from pdf_sheets import halves as sheet_halves
 
 A4_LANDSCAPE = (297 * 72 / 25.4, 210 * 72 / 25.4)  # 841.89 x 595.28 pt
@@ -175,7 +175,7 @@ def test_output_is_deterministic(tmp_path: Path):
     # Also across processes, where str hashing (and so set order) differs.
     (tmp_path / "in.pdf").write_bytes(pages)
     script = (
-        "import sys; from pathlib import Path; from muscledocs.booklet import impose_booklet;"
+        "import sys; from pathlib import Path; from muscledocs.imposition import impose_booklet;"
         "sys.stdout.buffer.write(impose_booklet(Path(sys.argv[1]).read_bytes(), 'letter'))"
     )
     env = dict(os.environ, PYTHONHASHSEED="12345")

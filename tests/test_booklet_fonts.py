@@ -52,7 +52,7 @@ def page_images(data: bytes) -> list:
 def test_merged_parts_draw_every_glyph_as_their_part_did(tmp_path):
     """Parts with different letters merge into one subset per font, and each merged page looks
     exactly like its part on its own."""
-    from muscledocs.booklet_pages import merge
+    from muscledocs.formats.booklet import merge
     from muscledocs.pdf import render_pdf
     from muscledocs.print_html import FONT_DIRS, fonts_css
 

@@ -6,8 +6,10 @@ import datetime as dt
 
 import pytest
 
+from conftest import ROOT
 from muscledocs.dates import human_date
-from muscledocs.templates import environment
+from muscledocs.project import Project
+from muscledocs.templates import Templates
 
 
 @pytest.mark.parametrize("language,expected", [
@@ -23,5 +25,5 @@ def test_human_date_follows_the_language(language, expected):
 
 
 def test_the_templates_have_the_filter():
-    template = environment().from_string("{{ day | human_date(language) }}")
+    template = Templates(Project(ROOT).layout_dirs()).environment.from_string("{{ day | human_date(language) }}")
     assert template.render(day="2027-01-01", language="en") == "Friday 1 January 2027"

@@ -12,7 +12,7 @@ from html import unescape
 import pikepdf
 import pytest
 
-from conftest import ROOT, run_builder
+from conftest import ROOT, book_context, run_builder
 from pdf_tags import Node, Tagged
 
 CLINIC = ("--only", "glutes,calves", "--clinic", "Thursday Track Night", "--date", "2026-12-03",
@@ -160,13 +160,13 @@ def test_every_header_cell_has_a_scope(outputs, name):
 
 def html_tables(name: str) -> list[str]:
     """The caption of every table the HTML of this output has."""
-    from muscledocs.artwork import book_figures
-    from muscledocs.print_html import PAPERS, handout_html, quick_reference_html
+    from muscledocs.papers import PAPERS
+    from muscledocs.print_html import handout_html, quick_reference_html
 
-    source = book_for(name)
+    source, context = book_context(edition=book_for(name).edition)
     paper = PAPERS["letter" if "letter" in name else "a4"]
-    html = quick_reference_html(source, paper, ROOT, book_figures(source), "10pt") if "quick" in name else \
-        handout_html(source, paper, ROOT, book_figures(source))
+    html = quick_reference_html(source, paper, context, "10pt") if "quick" in name else \
+        handout_html(source, paper, context)
     return [" ".join(unescape(re.sub("<[^>]+>", "", caption)).split())
             for caption in re.findall(r"<caption>(.*?)</caption>", html, re.S)]
 

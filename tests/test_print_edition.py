@@ -8,7 +8,7 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from conftest import BOOK_LANGUAGE, ROOT, outline_entries, page_text, run_builder
+from conftest import BOOK_LANGUAGE, ROOT, book_context, outline_entries, page_text, run_builder
 from pdf_sheets import halves as sheet_halves
 
 A4_LANDSCAPE = (841.89, 595.28)
@@ -83,12 +83,12 @@ def test_text_stays_inside_12mm_margins_with_a_binding_margin():
     import weasyprint
     from weasyprint.formatting_structure import boxes
 
-    from muscledocs.artwork import book_figures
-    from muscledocs.print_html import PAPERS, handout_html
+    from muscledocs.papers import PAPERS
+    from muscledocs.print_html import handout_html
     from muscledocs.validate import load_book
 
     book = load_book(ROOT)
-    html = handout_html(book, PAPERS["a4"], ROOT, book_figures(book))
+    html = handout_html(book, PAPERS["a4"], book_context()[1])
     document = weasyprint.HTML(string=html, base_url=str(ROOT) + "/").render()
     px_per_mm = 96 / 25.4
     for number, page in enumerate(document.pages, start=1):
@@ -226,11 +226,10 @@ def test_clinic_edition_from_a_toml_file(tmp_path):
 @pytest.mark.parametrize("paper", ["a4", "letter"])
 def test_booklet_pages_are_numbered_bound_and_listed_in_the_contents(built, paper, canonical_groups):
     """Booklet pages are rendered chapter by chapter: the parts must still read as one book."""
-    from muscledocs.build import BOOKLET_PAGE
-    from muscledocs.print_html import PAPERS
+    from muscledocs import papers
     from pdf_sheets import placed_page_texts
 
-    page_paper = PAPERS[BOOKLET_PAGE[paper]]
+    page_paper = papers.folded(paper)
     mm = 72 / 25.4
 
     reader = PdfReader(built / f"booklet-{paper}.pdf")

@@ -7,7 +7,7 @@ import os
 import shutil
 import time
 
-from conftest import EPUB_NAME, ROOT, run_builder
+from conftest import EPUB_NAME, ROOT, book_context, run_builder
 
 
 def copy_project(tmp_path, name):
@@ -74,22 +74,18 @@ def test_a_stylesheet_edit_reaches_cached_booklet_parts(tmp_path, monkeypatch):
     parts' cache key must cover the stylesheet: a layout edit has to show in the next build."""
     from pypdf import PdfReader
 
-    from muscledocs import booklet_pages
-    from muscledocs.artwork import book_figures
-    from muscledocs.build import allowed_roots
+    from muscledocs.formats import booklet
     from muscledocs.model import Edition
-    from muscledocs.validate import load_book
 
-    book = load_book(ROOT, Edition(only=("calves",)))
-    job = booklet_pages.BookletJob("booklet-a4.pdf", book, book_figures(book), "a5", "a4", ROOT,
-                                   allowed_roots(ROOT), tmp_path / "cache")
-    first, _ = booklet_pages.render_booklet(job)
-    assert booklet_pages.render_booklet(job)[0] == first  # every part from the cache now
+    book, context = book_context(edition=Edition(only=("calves",)))
+    job = booklet.BookletJob(book, "a5", "a4")
+    first = booklet.render_booklet("booklet-a4.pdf", job, context).data
+    assert booklet.render_booklet("booklet-a4.pdf", job, context).data == first  # every part from the cache now
 
-    plain = booklet_pages.handout_stylesheet
-    monkeypatch.setattr(booklet_pages, "handout_stylesheet",
-                        lambda paper: plain(paper) + "\nh1::after { content: ' RESTYLED'; }")
-    restyled, _ = booklet_pages.render_booklet(job)
+    plain = booklet.handout_stylesheet
+    monkeypatch.setattr(booklet, "handout_stylesheet",
+                        lambda paper, templates: plain(paper, templates) + "\nh1::after { content: ' RESTYLED'; }")
+    restyled = booklet.render_booklet("booklet-a4.pdf", job, context).data
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(restyled)).pages)
     assert "RESTYLED" in text and "RESTYLED" not in " ".join(
         page.extract_text() for page in PdfReader(io.BytesIO(first)).pages)

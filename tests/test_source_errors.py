@@ -281,7 +281,8 @@ CASES = [
     Case("toml-unknown-group", **toml('clinic = "Thursday Track Night"\nonly = ["glutes", "shins"]\n'),
          expected=[f"thursday.toml:2: unknown group id \"shins\". Valid ids: {VALID}"]),
     Case("toml-bad-paper", **toml('paper = "a3"\n'),
-         expected=["thursday.toml:1: \"paper\" must be \"a4\", \"letter\" or a list of them. For example: "
+         expected=["thursday.toml:1: \"paper\" must be one of \"a4\", \"letter\", \"a5\", \"half-letter\" "
+                   "or a list of them. For example: "
                    "paper = \"a4\" or paper = [\"a4\", \"letter\"]"]),
     Case("toml-bad-date", **toml('clinic = "Thursday Track Night"\ndate = "Thursday"\n'),
          expected=['thursday.toml:2: "date" must be a date, not "Thursday". Write it as YYYY-MM-DD, for example '
@@ -296,7 +297,8 @@ CASES = [
     Case("unknown-option", [], ["make_docs.py: error: unrecognized arguments: --bogus"], status=2,
          args=("--bogus", "--check")),
     Case("unknown-target", [], ["make_docs.py: error: unknown target 'nonsense'; choose from: all, pdf, epub, "
-                                "handout, quick-reference, booklet"], status=2, args=("nonsense", "--check")),
+                                "handout, quick-reference, booklet (or a command: serve, new-group, clean)"], status=2,
+         args=("nonsense", "--check")),
     # ---- issue 14: --check refuses everything the build would (body map, typefaces)
     Case("group-without-body-map-region", [new_group("shins")],
          [region("shins", line("book.yaml", "id: upper-body") + 1)], build=True),

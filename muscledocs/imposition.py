@@ -43,15 +43,24 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-_PT_PER_MM = 72 / 25.4
+from .papers import MM as _PT_PER_MM
 
-# sheet name -> (input page width, height) portrait, (output sheet width, height) landscape.
-# A4 is 297 x 210 mm and A5 is 148 x 210 mm (not 148.5), so on A4 two A5 pages leave a
-# 1 mm strip; the pages are set against the fold and the strip goes to the outer edges.
-SHEETS: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {
-    "a4": ((148 * _PT_PER_MM, 210 * _PT_PER_MM), (297 * _PT_PER_MM, 210 * _PT_PER_MM)),
-    "letter": ((5.5 * 72, 8.5 * 72), (11 * 72, 8.5 * 72)),
-}
+
+def _sheets() -> dict[str, tuple[tuple[float, float], tuple[float, float]]]:
+    """Sheet name -> (page width, height) portrait, (sheet width, height) landscape, for every
+    paper of the registry that folds to another. A4 is 297 x 210 mm and A5 148 x 210 mm (not
+    148.5), so on A4 two A5 pages leave a 1 mm strip: the pages are set against the fold and the
+    strip goes to the outer edges."""
+    from .papers import PAPERS, folded
+
+    sheets = {}
+    for name, sheet in PAPERS.items():
+        page = folded(name)
+        if page is not None:
+            width, height = sheet.points
+            sheets[name] = (page.points, (height, width))
+    return sheets
+
 
 # How far (in pt) an input page may be off the expected size: renderers round page boxes.
 SIZE_TOLERANCE_PT = 1.0
@@ -97,9 +106,10 @@ def impose_booklet(pages_pdf: bytes, sheet: str) -> bytes:
     Raises ValueError for an unknown sheet name, an empty document, or an input page
     whose size differs from the expected one by more than SIZE_TOLERANCE_PT.
     """
-    if sheet not in SHEETS:
-        raise ValueError(f"unknown sheet {sheet!r}; expected one of {', '.join(sorted(SHEETS))}")
-    (page_w, page_h), (sheet_w, sheet_h) = SHEETS[sheet]
+    sheets = _sheets()
+    if sheet not in sheets:
+        raise ValueError(f"unknown sheet {sheet!r}; expected one of {', '.join(sorted(sheets))}")
+    (page_w, page_h), (sheet_w, sheet_h) = sheets[sheet]
 
     reader = PdfReader(io.BytesIO(pages_pdf))
     pages = list(reader.pages)

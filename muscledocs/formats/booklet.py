@@ -13,49 +13,75 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from pathlib import Path
 
-from .cache import Cache, key_for
-from .model import Book
-from .print_html import PAPERS, Part, fonts_css, handout_html, handout_stylesheet
+from .. import papers
+from ..cache import Cache, key_for
+from ..model import Book
+from ..print_html import Part, fonts_css, handout_html, handout_stylesheet, print_url
+from ..proof import Finding
+from .base import Context, Format, Job, Result, Settings, _count
 
 FRONT_PAGES_GUESS = 2  # cover and contents; corrected if the contents run onto a second page
 
 
 @dataclass(frozen=True)
 class BookletJob:
-    name: str
     book: Book
-    drawings: dict[str, str]
     paper: str  # the page size: "a5" or "half-letter"
     sheet: str  # the sheet it is imposed on: "a4" or "letter"
-    project: Path
-    allowed_roots: tuple[Path, ...]
-    cache_folder: Path
 
 
-def render_booklet(job: BookletJob) -> tuple[bytes, dict]:
-    """The imposed booklet, and {"pages": booklet pages before imposition, "sheets": sheet sides,
-    "findings": the page proof's findings, numbered by booklet page (the cover is page 1)}."""
+class Booklet(Format):
+    name = "booklet"
+    summary = "fold-and-staple booklet (print duplex, flip on the short edge, fold, staple)"
+    group = "pdf"
+
+    def plan(self, book: Book, settings: Settings, context: Context) -> list[Job]:
+        jobs = []
+        for sheet in settings.papers:
+            page = papers.folded(sheet)
+            if page is None:
+                continue  # this paper makes no booklet
+            html = handout_html(book, page, context)
+            jobs.append(Job(self.name, f"booklet-{sheet}.pdf", key_for(self.name, sheet, html),
+                            BookletJob(book, page.name, sheet), weight=2 * len(html)))
+        return jobs
+
+    def render(self, job: Job, context: Context, needed: dict[str, Result]) -> Result:
+        return render_booklet(job.name, job.payload, context)
+
+    def url(self, url: str, present: set[str], context: Context) -> str | None:
+        return print_url(url, present, context)
+
+    def describe(self, result: Result) -> str:
+        return _count(result.sheets, "sheet side")
+
+    def files(self, papers_: tuple[str, ...]) -> list[tuple[str, str]]:
+        return [(f"booklet-{p}.pdf", self.summary) for p in papers_ if papers.folded(p)]
+
+
+def render_booklet(name: str, job: BookletJob, context: Context) -> Result:
+    """The imposed booklet; its proof findings are numbered by booklet page (the cover is 1)."""
     # Imported here so that the EPUB-only and no-op paths never load pypdf or WeasyPrint.
-    from .booklet import impose_booklet, page_order
-    from .pdf import SharedStyle, render_pdf
+    from ..imposition import impose_booklet, page_order
+    from ..pdf import SharedStyle, render_pdf
 
-    paper = PAPERS[job.paper]
-    cache = Cache(job.cache_folder)
-    css = str(fonts_css()) + handout_stylesheet(paper)
+    paper = papers.paper(job.paper)
+    cache = Cache(context.cache_folder)
+    css = str(fonts_css()) + handout_stylesheet(paper, context.templates())
     shared: list[SharedStyle] = []  # parsed only if some part is not in the cache
 
     def part_pdf(part: Part) -> tuple[bytes, int, list]:
         """The part's PDF, its page count and its proof findings (numbered from its first page)."""
-        html = handout_html(job.book, paper, job.project, job.drawings, part, inline_css=False)
+        html = handout_html(job.book, paper, context, part, inline_css=False)
         key = key_for("booklet-part", paper.name, css, html)  # the HTML leaves the stylesheet out
         hit = cache.get(key)
         if hit:
             return hit[0], hit[1]["pages"], hit[1]["findings"]
         if not shared:
-            shared.append(SharedStyle(css, job.name, job.project, job.allowed_roots))
-        rendered = render_pdf(html, job.name, job.project, job.allowed_roots, shared=shared[0], tagged=False)
+            shared.append(SharedStyle(css, name, context.project, context.allowed_roots))
+        rendered = render_pdf(html, name, context.project, context.allowed_roots, shared=shared[0], tagged=False,
+                              epoch=context.epoch, subsetter=context.subsetter)
         findings = [f.to_json() for f in rendered.findings]
         cache.put(key, rendered.pdf, {"pages": rendered.pages, "findings": findings})
         return rendered.pdf, rendered.pages, findings
@@ -92,8 +118,8 @@ def render_booklet(job: BookletJob) -> tuple[bytes, dict]:
     # matter and the parts before it.
     booklet_findings = front_findings + [[page + front_pages + part_start - 1, rule, message]
                                          for part_start, (page, rule, message) in findings]
-    return impose_booklet(merged, job.sheet), {"pages": pages, "sheets": len(page_order(pages)),
-                                               "findings": booklet_findings}
+    return Result(impose_booklet(merged, job.sheet), pages, [Finding.from_json(name, f) for f in booklet_findings],
+                  sheets=len(page_order(pages)))
 
 
 def _left(front_pages: int, start: int) -> bool:
@@ -106,7 +132,7 @@ def merge(pdfs: list[bytes]) -> bytes:
     each typeface embedded once (font_subsets): the parts' subsets of a font become one."""
     import pikepdf
 
-    from .font_subsets import merge_font_subsets
+    from ..font_subsets import merge_font_subsets
 
     merged = pikepdf.new()
     parts = [pikepdf.open(io.BytesIO(data)) for data in pdfs]

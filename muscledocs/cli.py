@@ -19,7 +19,9 @@ from .formats import FORMATS, targets
 from .proof import Finding
 from .terminal import TerminalReport, paint
 
-PROG = "make_docs.py"
+# As the user called it: make_docs.py, make-docs or python -m muscledocs.
+PROG = {"__main__.py": "python -m muscledocs", "make-docs": "make-docs"}.get(os.path.basename(sys.argv[0]),
+                                                                          "make_docs.py")
 COMMANDS = ("serve", "new-group", "clean")
 EXIT_STATUSES = """\
 exit status: 0 success; 1 errors in the sources or an edition file (each printed as

@@ -20,8 +20,9 @@ from .proof import Finding
 from .terminal import TerminalReport, paint
 
 # As the user called it: make_docs.py, make-docs or python -m muscledocs.
-PROG = {"__main__.py": "python -m muscledocs", "make-docs": "make-docs"}.get(os.path.basename(sys.argv[0]),
-                                                                          "make_docs.py")
+_CALLED = Path(sys.argv[0])
+PROG = ("python -m muscledocs" if _CALLED.name == "__main__.py" and _CALLED.parent.name == "muscledocs"
+        else "make-docs" if _CALLED.name == "make-docs" else "make_docs.py")
 COMMANDS = ("serve", "new-group", "clean")
 EXIT_STATUSES = """\
 exit status: 0 success; 1 errors in the sources or an edition file (each printed as
@@ -115,8 +116,13 @@ def main(argv: list[str] | None = None, default_project: Path | None = None) -> 
     in); the `make-docs` script and `python -m muscledocs` use the current folder."""
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        if argv and argv[0] in COMMANDS:
-            return command(argv[0], argv[1:], default_project)
+        # A command may follow --project DIR: `make_docs.py --project x new-group shins "Shins"`.
+        options = argparse.ArgumentParser(add_help=False)
+        options.add_argument("--project")
+        before, rest = options.parse_known_args(argv)
+        if rest and rest[0] in COMMANDS:
+            return command(rest[0], rest[1:] + (["--project", before.project] if before.project else []),
+                           default_project)
         args = parser().parse_args(argv)  # exits 2 on an unknown option
         return run(args, default_project)
     except UsageError as exc:
@@ -232,9 +238,10 @@ def run(args: argparse.Namespace, default_project: Path | None = None) -> int:
     from .build import Options, build, page_findings
 
     subsetter = os.environ.get("MUSCLEDOCS_SUBSETTER") or None  # tests: a machine without HarfBuzz
+    cache = Path(os.environ["MUSCLEDOCS_CACHE"]) if os.environ.get("MUSCLEDOCS_CACHE") else None  # tests, CI
     try:
         outputs = build(Options(project=project, out=out, jobs=args.jobs, strict=args.strict, subsetter=subsetter,
-                                **options), report=report, stamp=inputs)
+                                cache=cache, **options), report=report, stamp=inputs)
     except OSError as exc:
         raise _environment_problem(exc, out) from None
     warn_about(page_findings(outputs))

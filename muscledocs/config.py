@@ -98,6 +98,13 @@ def _toml_error(text_of_error: str, text: str, shown: str) -> SourceError:
     else:
         line = 1
     message = re.sub(r"\s*\((?:at line \d+, column \d+|at end of document)\)", "", text_of_error)
+    lines = text.splitlines()
+    written = re.match(r"\s*(\w+)\s*=\s*(\d{4}-\d\d?-\d\d?)\b", lines[line - 1] if 0 < line <= len(lines) else "")
+    if written:  # TOML reads 2026-13-03 as a broken date: say that, not "expected a newline"
+        key, value = written.groups()
+        return SourceError(shown, line, f'"{key}" is not a real date: {value}',
+                           f"Write it as YYYY-MM-DD with a month from 01 to 12 and a day the month has, "
+                           f"for example {key} = 2026-12-03")
     for start, friendly, hint in TOML_MESSAGES:
         if message.startswith(start):
             return SourceError(shown, line, f"TOML syntax error: {friendly}", hint)

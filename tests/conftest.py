@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -19,8 +21,14 @@ EPUB_NAME = "muscles-worked-when-running.epub"
 BOOK_LANGUAGE = yaml.safe_load((ROOT / "chapters" / "book.yaml").read_text(encoding="utf-8"))["language"]
 
 
+# Builds of the repository's own project keep their cache here, not in the repository's build/.
+ROOT_CACHE = Path(tempfile.mkdtemp(prefix="muscledocs-test-cache-"))
+
+
 def run_builder(*args: str, project: Path = ROOT, env: dict | None = None, timeout: int = 600):
     """Run make_docs.py as a user would; returns the CompletedProcess."""
+    if project == ROOT:
+        env = dict(env if env is not None else os.environ, MUSCLEDOCS_CACHE=str(ROOT_CACHE))
     return subprocess.run([sys.executable, str(ROOT / "make_docs.py"), "--project", str(project), *args],
                           capture_output=True, text=True, timeout=timeout, env=env)
 

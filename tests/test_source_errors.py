@@ -289,6 +289,25 @@ CASES = [
                    "date = 2026-12-03"]),
     Case("date-nonsense", [], ['make_docs.py: error: --date "3/12/26" is not a date; write it as YYYY-MM-DD, '
                                "for example 2026-12-03"], status=2, args=("--date", "3/12/26", "--check")),
+    # ---- issue 16: a command line that is strict where it should be
+    Case("date-not-in-the-calendar", [], ['make_docs.py: error: --date "2026-02-30" is not a date; write it as '
+                                          "YYYY-MM-DD, for example 2026-12-03"], status=2,
+         args=("--date", "2026-02-30", "--check")),
+    Case("toml-date-not-in-the-calendar", **toml('clinic = "Thursday Track Night"\ndate = 2026-13-03\n'),
+         expected=['thursday.toml:2: "date" is not a real date: 2026-13-03. Write it as YYYY-MM-DD with a month '
+                   "from 01 to 12 and a day the month has, for example date = 2026-12-03"]),
+    Case("only-empty", [], ["make_docs.py: error: --only names no group; give group ids separated by commas "
+                            "(see --list-groups)"], status=2, args=("--only", "", "--check")),
+    Case("only-just-commas", [], ["make_docs.py: error: --only names no group; give group ids separated by commas "
+                                  "(see --list-groups)"], status=2, args=("--only", ",", "--check")),
+    Case("paper-unknown", [], ['make_docs.py: error: unknown paper "b5"; choose from: a4, letter, a5, half-letter'],
+         status=2, args=("--paper", "a4,b5", "--check")),
+    Case("paper-empty", [], ["make_docs.py: error: --paper names no paper; choose from: a4, letter, a5, half-letter"],
+         status=2, args=("--paper", ",", "--check")),
+    Case("todo-left-in-a-chapter", [replace(f"chapters/{G}", "summary: Keep the pelvis level",
+                                            "summary: TODO Keep the pelvis level")],
+         [f"chapters/{G}:{line(G, 'summary:')}: placeholder text (TODO) is still here. Write what the handout "
+          "should say in its place"]),
     Case("only-nonsense", [], [f"make_docs.py: error: unknown group id \"nonsense\"; valid ids: {VALID}"],
          status=2, args=("--only", "nonsense", "--check")),
     Case("link-to-missing-section", [append(f"chapters/{G}", "See [the signs](#sign).")],

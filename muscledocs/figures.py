@@ -146,8 +146,9 @@ def body_map_groups(template_svg: str) -> set[str]:
 
 def body_map_svg(template_svg: str, group_id: str | tuple[str, ...], title: str, labels: bool = True) -> str:
     """Return a standalone SVG of the shared body map with one muscle group highlighted (or
-    several: a tuple of ids, as on the cover). Without `labels` ("Front", "Back"), for a
-    thumbnail too small for words.
+    several: a tuple of ids, as on the cover). Without `labels` (a thumbnail too small for
+    words), the "Front" and "Back" labels and the white card behind the drawing (which is there
+    for night-mode e-readers) are left out.
 
     `template_svg` is assets/body-map.svg: silhouettes carry class="body" and every
     muscle region has data-group="<id>". Regions of `group_id` get a dark navy fill with
@@ -187,10 +188,10 @@ def body_map_svg(template_svg: str, group_id: str | tuple[str, ...], title: str,
     title_el = _sub(root, "title")
     title_el.text = title
     defs = _sub(root, "defs")
-    background = _background(root, vx, vy, vw, vh)
+    first = [title_el, defs] + ([_background(root, vx, vy, vw, vh)] if labels else [])
     # Move them in front of the template's drawing: <title> must be the first child (for
     # assistive technology) and the background must be painted first.
-    for offset, el in enumerate((title_el, defs, background)):
+    for offset, el in enumerate(first):
         root.insert(offset, el)
         el.tail = indent
 

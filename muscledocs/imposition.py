@@ -226,9 +226,9 @@ def _page_as_form(writer: PdfWriter, page: PageObject):
     return writer._add_object(form.flate_encode())
 
 
-# Fold marks: short grey ticks at the middle of the top and bottom edges, kept 5 mm in from
-# the edge so that an office printer (which cannot print nearer) still prints them.
-FOLD_MARK_FROM_EDGE = 5 * _PT_PER_MM
+# Fold marks: short grey ticks at the middle of the top and bottom edges, kept 8 mm in from
+# the edge so that an office printer (which cannot print nearer than 4 to 6 mm) prints them.
+FOLD_MARK_FROM_EDGE = 8 * _PT_PER_MM
 FOLD_MARK_LENGTH = 6 * _PT_PER_MM
 
 

@@ -127,8 +127,16 @@ def edition_chapters(chapters: tuple[Chapter, ...] | list[Chapter], only: tuple[
         return tuple(included)
     texts = {c.id: reading_text(c) for c in chapters}
 
+    every_term = [t.term for c in chapters for t in c.terms]
+    lowered = [texts[c.id].lower() for c in chapters]
+
+    def rare(word: str) -> bool:
+        """A word in at most a third of the chapters: a technical word, not "running"."""
+        found = sum(1 for text in lowered if re.search(rf"(?<![\w-]){re.escape(word.lower())}(?![\w-])", text))
+        return found * 3 <= len(lowered)
+
     def used(term: Term, among, holder: Chapter) -> bool:
-        pattern = term_pattern(term.term)
+        pattern = term_pattern(term.term, every_term, rare)
         return any(pattern.search(texts[c.id]) for c in among if c.id != holder.id)
 
     return tuple(
@@ -147,11 +155,14 @@ def reading_text(chapter: Chapter) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def term_pattern(term: str) -> re.Pattern:
+def term_pattern(term: str, glossary: list[str] = (), rare=lambda word: False) -> re.Pattern:
     """What counts as a use of a glossary term: any case; spaces, hyphens and dashes alike;
     the last word in the plural or possessive ("overuse injuries", "tendon's"); a parenthesised
-    abbreviation on its own ("DOMS"); and a two-word term turned round within a clause
-    ("hinge at the hips" for "Hip hinge")."""
+    abbreviation on its own ("DOMS"); a two-word term turned round within a clause ("hinge at
+    the hips" for "Hip hinge"); and the first word of a term alone where no other term of the
+    `glossary` has that word and the book uses it `rare`ly ("eccentric work" uses "Eccentric
+    contraction"; "hip" alone could be any hip term, and "running" is no use of "Running
+    economy")."""
     names = [term]
     bracket = re.fullmatch(r"(.*?)\s*\(([^)]+)\)", term)
     if bracket:
@@ -164,6 +175,10 @@ def term_pattern(term: str) -> re.Pattern:
         alternatives.append(_SEPARATOR.join([re.escape(w) for w in words[:-1]] + [_inflected(words[-1])]))
         if len(words) == 2:
             alternatives.append(_inflected(words[1]) + r"\s+(?:[\w'\u2019]+\s+){0,3}" + _inflected(words[0]))
+        if len(words) > 1 and len(words[0]) >= 5 and rare(words[0]) and not any(
+                words[0].lower() in re.split(r"[\s\-\u2010-\u2015()]+", other.lower()) for other in glossary
+                if other != term):
+            alternatives.append(re.escape(words[0]))
     return re.compile(r"(?<![\w-])(?:" + "|".join(alternatives) + r")(?:['\u2019]s)?(?![\w-])", re.IGNORECASE)
 
 

@@ -15,8 +15,9 @@ from markupsafe import Markup
 from .model import PHASES, Book
 from .papers import Paper
 from .typefaces import FONT_DIRS, FONT_FACES, font_files  # noqa: F401 (FONT_* re-exported for the renderers)
-from .typography import apply_hyphenation_rules, balanced_lines, read_exceptions, smarten
+from .typography import apply_hyphenation_rules, balanced_lines, keep_compounds_whole, read_exceptions, smarten
 from .urls import rewrite_urls, split_chapter_url
+from .wording import number
 
 COVER_TITLE_FONT = next(path for family, path, weight, style in font_files()
                         if family == "Source Sans Pro" and weight == 700 and style == "normal")
@@ -78,8 +79,8 @@ def handout_html(book: Book, paper: Paper, context, part: Part | None = None, in
                   toc_pages=dict(part.toc_pages) if part and part.toc_pages else None)
     present = {part.chapter} if part else {chapter.id for chapter in book.chapters}
     html = rewrite_urls(html, lambda url: print_url(url, present, context))
-    head, body = html.split("<body", 1)
-    return head + "<body" + apply_hyphenation_rules(body, read_exceptions(templates.read("print/hyphenation.txt")))
+    head, body = _split_at_body(html)
+    return head + apply_hyphenation_rules(body, read_exceptions(templates.read("print/hyphenation.txt")))
 
 
 def cover_map_alt(book: Book) -> str:
@@ -97,5 +98,14 @@ def quick_reference_html(book: Book, paper: Paper, context, font_size: str) -> s
     templates = context.templates()
     html = templates.render("print/quick-reference.html.j2", book=book, paper=paper, fonts_css=fonts_css(),
                             stylesheet=Markup(templates.read("print/quick-reference.css")),
-                            font_size=Markup(font_size), phases=PHASES, detailed=len(book.groups) <= DETAILED_UP_TO)
-    return rewrite_urls(html, lambda url: print_url(url, set(), context))
+                            font_size=Markup(font_size), phases=PHASES, detailed=len(book.groups) <= DETAILED_UP_TO,
+                            group_count=number(len(book.groups)))
+    html = rewrite_urls(html, lambda url: print_url(url, set(), context))
+    head, body = _split_at_body(html)
+    return head + keep_compounds_whole(body)
+
+
+def _split_at_body(html: str) -> tuple[str, str]:
+    """(everything up to and including the <body ...> tag, the rest): what is typeset."""
+    end = html.index(">", html.index("<body")) + 1
+    return html[:end], html[end:]

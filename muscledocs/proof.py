@@ -21,7 +21,9 @@ parts). The rules, one per kind of defect (`RULES`):
 - hyphenation: an automatic hyphenation (one the hyphenator added, not a hyphen of the text
   such as "push-off") inside a table cell, leaving fewer than three letters on one side,
   ending a paragraph (its last line is the rest of the word) or ending the page;
-- small-text: text smaller than 7 pt, in the page or in an SVG image on it.
+- small-text: text smaller than 7 pt, in the page or in an SVG image on it;
+- overflow: text reaching outside the page's text block (the area inside its margins), where
+  an office printer may cut it off.
 
 The running heads and page numbers (margin boxes) are not part of the page's content and are
 skipped. Lines are counted as a reader sees them: a table row is as many lines as its tallest
@@ -36,7 +38,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-RULES = ("stranded", "runt", "split", "figure", "hyphenation", "small-text")
+RULES = ("stranded", "runt", "split", "figure", "hyphenation", "small-text", "overflow")
+OVERFLOW_TOLERANCE_PT = 0.5
 MIN_LINES_AFTER = 2  # lines a heading, caption or table header needs below it on its page
 MIN_PAGE_LINES = 5
 MIN_TABLE_ROWS = 3
@@ -117,6 +120,8 @@ class _PageTally:
     lines: int = 0  # lines of text, not counting the labels that introduce them
     units: int = 0  # anything at all: lines, labels, images
     small_text: list[tuple[float, str]] = field(default_factory=list)
+    overflow: list[tuple[float, str]] = field(default_factory=list)  # (points outside, text)
+    block: tuple[float, float] = (0.0, 0.0)  # the text block's left and right edges (px)
 
 
 class _Walker:
@@ -136,7 +141,8 @@ class _Walker:
 
     def walk_page(self, index: int, page_box) -> None:
         self.page = index
-        self.pages.append(_PageTally(blank=bool(getattr(page_box.page_type, "blank", False))))
+        self.pages.append(_PageTally(blank=bool(getattr(page_box.page_type, "blank", False)),
+                                     block=(page_box.content_box_x(), page_box.content_box_x() + page_box.width)))
         for child in page_box.children:
             if not isinstance(child, self.boxes.MarginBox):  # running heads, page numbers
                 self._walk(child, (), counted=False, in_cell=False)
@@ -229,10 +235,15 @@ class _Walker:
             self._image(image, chain, counted=True)
         if not counted:
             self._add(chain, lines)
+        tally = self.pages[-1]
+        left, right = tally.block
         for text in texts:
             size = text.style["font_size"]
             if size < MIN_TEXT_PT * PX_PER_PT and text.text.strip():
-                self.pages[-1].small_text.append((size / PX_PER_PT, text.text))
+                tally.small_text.append((size / PX_PER_PT, text.text))
+            outside = max(left - text.position_x, text.position_x + text.width - right) / PX_PER_PT
+            if outside > OVERFLOW_TOLERANCE_PT and text.text.strip():
+                tally.overflow.append((outside, text.text))
         if texts:
             block = self.blocks.setdefault(id(line.element), _Block(line.element))
             last = texts[-1]
@@ -276,6 +287,7 @@ class _Walker:
         yield from self._figures()
         yield from self._hyphenation()
         yield from self._small_text()
+        yield from self._overflow()
 
     def _stranded(self):
         units = self.units
@@ -373,6 +385,15 @@ class _Walker:
         for index, (pt, text), count in self.images:
             yield index, "small-text", f'text smaller than {MIN_TEXT_PT:g} pt in an image: {_pt(pt)} pt ' \
                                        f'"{_short(text)}"' + (f" and {count - 1} more" if count > 1 else "")
+
+
+    def _overflow(self):
+        for index, tally in enumerate(self.pages):
+            if tally.overflow:
+                outside, text = max(tally.overflow)
+                more = len(tally.overflow) - 1
+                yield index, "overflow", f'text reaches {_pt(outside)} pt outside the text block: "{_short(text)}"' \
+                                         + (f" and {more} more" if more else "")
 
 
 # --- helpers over boxes and elements ----------------------------------------------------------

@@ -70,7 +70,7 @@ def apply_hyphenation_rules(body_html: str, exceptions: dict[str, str]) -> str:
     for index, token in enumerate(tokens):
         if BLOCK_END.fullmatch(token):
             _keep_end_whole(tokens, index)
-    tokens = TAG.split("".join(tokens))
+    tokens = TAG.split(keep_compounds_whole("".join(tokens)))
     if exceptions:
         pattern = re.compile(r"\b(" + "|".join(sorted(map(re.escape, exceptions), key=len, reverse=True))
                              + r")(s?)\b", re.IGNORECASE)
@@ -89,11 +89,28 @@ def apply_hyphenation_rules(body_html: str, exceptions: dict[str, str]) -> str:
     return "".join(tokens)
 
 
+# A short hyphenated word with the punctuation around it, as one whitespace-delimited run: the
+# span then holds whole words only, so a reader hears the same text with or without it.
+COMPOUND = re.compile(r"(?<!\S)([(\[“‘\"']?[^\W\d_]{2,8}-[^\W\d_]{2,8}[)\].,;:!?’”\"']*)(?!\S)")
+
+
+def keep_compounds_whole(html: str) -> str:
+    """A short hyphenated word ("push-off") never breaks at its hyphen: "push-" at a line's end
+    reads as a broken word. Works on the text between tags only."""
+    tokens = TAG.split(html)
+    for index, token in enumerate(tokens):
+        if token and not token.startswith("<") and "-" in token:
+            tokens[index] = COMPOUND.sub(r'<span class="nobr">\1</span>', token)
+    return "".join(tokens)
+
+
 def _keep_end_whole(tokens: list[str], end: int) -> None:
     """Wrap the text of the last LAST_LINE_CHARS characters before tokens[end] (a block's
     closing tag) in `whole` spans, from the start of a word: the break before a block's last
-    line falls inside them, so that line never starts with the second half of a word."""
+    line falls inside them, so that line never starts with the second half of a word. The last
+    two words are joined by a no-break space, so the last line is never one short word."""
     remaining = LAST_LINE_CHARS
+    last = True
     for index in range(end - 1, -1, -1):
         token = tokens[index]
         if token.startswith("<"):
@@ -102,6 +119,9 @@ def _keep_end_whole(tokens: list[str], end: int) -> None:
             continue
         if not token.strip():
             continue
+        if last:
+            token = LAST_SPACE.sub("\u00a0", token, count=1)
+            last = False
         if len(token) < remaining:
             tokens[index] = WHOLE + token + "</span>"
             remaining -= len(token)
@@ -109,6 +129,10 @@ def _keep_end_whole(tokens: list[str], end: int) -> None:
         cut = token.rfind(" ", 0, len(token) - remaining) + 1
         tokens[index] = token[:cut] + WHOLE + token[cut:] + "</span>"
         return
+
+
+# The space before a block's last word, when that word is short enough to sit alone.
+LAST_SPACE = re.compile(r" (?=\S{1,12}\s*$)")
 
 
 def text_width(text: str, font_path: Path, size_pt: float) -> float:

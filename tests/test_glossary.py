@@ -32,6 +32,15 @@ def test_a_term_is_found_in_its_usual_variants(term, text):
     assert term_pattern(term).search(text)
 
 
+def test_a_terms_own_rare_first_word_alone_is_a_use_of_it():
+    """"eccentric work" is about eccentric contraction; "hip" alone could be any hip term."""
+    def rare(word):
+        return word.lower() == "eccentric"
+    assert term_pattern("Eccentric contraction", sorted(TERMS), rare).search("Landing asks for eccentric work.")
+    assert not term_pattern("Hip extension", sorted(TERMS), lambda word: True).search("The hip drops on each step.")
+    assert not term_pattern("Running economy", sorted(TERMS), rare).search("Running is a total-body sport.")
+
+
 @pytest.mark.parametrize("term,text", [
     ("Tendon", "Tendonitis is something else."),
     ("Core", "The score was close."),

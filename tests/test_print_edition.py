@@ -17,7 +17,7 @@ LETTER_LANDSCAPE = (792.0, 612.0)
 
 def contents_entries(reader: PdfReader) -> dict[str, str]:
     """Title -> printed page number, read from the contents page (the second page)."""
-    text = reader.pages[1].extract_text()
+    text = reader.pages[1].extract_text().replace("\xa0", " ")  # a title's last two words are kept together
     entries = {}
     for line in text.splitlines():
         match = re.match(r"^\s*(?:\d+\s+)?(.+?)\s*(?:\.\s*){3,}(\d+)\s*$", line)

@@ -31,6 +31,7 @@ class Epub(Format):
         from ..cache import Cache, key_for
         from ..epub import build_epub, edition_details
         from ..figures import cover_png
+        from ..typography import smarten
 
         book: Book = job.payload
         [source] = needed.values()
@@ -41,7 +42,7 @@ class Epub(Format):
                             "clinic", book.edition.clinic, *details)
         cover = cache.get(cover_key)
         if cover is None:
-            png = cover_png(book.title, book.subtitle, [c.title for c in book.groups],
+            png = cover_png(smarten(book.title), smarten(book.subtitle), [c.title for c in book.groups],
                             clinic=book.edition.clinic, details=details)
             cache.put(cover_key, png, {})
         else:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from . import figures
 from .model import PHASES, Book
 from .project import Project
-from .wording import and_list, number
+from .strings import Strings
 
 BODY_MAP = "body-map.svg"  # in the project's assets/, else the default one
 BODY_MAP_SOURCE = "assets/body-map.svg"  # how messages name it
@@ -31,24 +31,34 @@ class GroupFacts:
 
 @dataclass(frozen=True)
 class ProseFigure:
-    draw: Callable[[Sequence[GroupFacts]], str]  # the SVG document
-    describe: Callable[[Sequence[GroupFacts]], str]  # its alt text
+    draw: Callable[[Sequence[GroupFacts], Strings], str]  # the SVG document
+    describe: Callable[[Sequence[GroupFacts], Strings], str]  # its alt text
 
 
-def _draw_stride_chart(groups: Sequence[GroupFacts]) -> str:
+def chart_words(t: Strings) -> figures.ChartWords:
+    """The stride chart's labels, legend and description (its SVG <desc>) in the book's language."""
+    phases = {phase: t.phase(phase) for phase in PHASES}
+    bands = {"stance": (t("stride_chart.stance"), t("stride_chart.stance_note")),
+             "swing": (t("stride_chart.swing"), t("stride_chart.swing_note"))}
+    summary = t("stride_chart.summary", phases=", ".join(phases.values()),
+                bands="; ".join(f"{name} \u2014 {note}" for name, note in bands.values()))
+    return figures.ChartWords(phases, bands, t("stride_chart.works"), t("stride_chart.not_main"), summary)
+
+
+def _draw_stride_chart(groups: Sequence[GroupFacts], t: Strings) -> str:
     rows = [(group.title, list(group.phases)) for group in groups]
-    return figures.stride_chart_svg(rows, PHASES, "Which muscle groups work in each phase of the stride")
+    return figures.stride_chart_svg(rows, PHASES, t("stride_chart.title"), chart_words(t))
 
 
-def _describe_stride_chart(groups: Sequence[GroupFacts]) -> str:
-    rows = (f"one row, for the {groups[0].title.lower()}," if len(groups) == 1
-            else f"a row for each of the {number(len(groups))} muscle groups")
-    phases = and_list([figures.PHASE_LABELS[p].lower() for p in PHASES])
-    text = [f"A grid chart with {rows} and a column for each of the {number(len(PHASES))} stride phases: "
-            f"{phases}. A filled cell marks a phase the group works in."]
+def _describe_stride_chart(groups: Sequence[GroupFacts], t: Strings) -> str:
+    rows = (t("stride_chart.one_row", title=groups[0].title) if len(groups) == 1
+            else t("stride_chart.rows", count=t.number(len(groups))))
+    text = [t("stride_chart.description", rows=rows, phase_count=t.number(len(PHASES)),
+              phases=t.list(t.phase_words(PHASES)))]
     for group in groups:
-        worked = [figures.PHASE_LABELS[p].lower() for p in PHASES if p in group.phases]
-        text.append(f"{group.title}: {and_list(worked) if worked else 'none'}.")
+        worked = t.phase_words(p for p in PHASES if p in group.phases)
+        text.append(t("stride_chart.group", title=group.title,
+                      phases=t.list(worked) if worked else t("stride_chart.no_phase")))
     return " ".join(text)
 
 
@@ -66,18 +76,29 @@ def body_map_groups(project: Project) -> set[str]:
     return figures.body_map_groups(project.asset(BODY_MAP).read_text(encoding="utf-8"))
 
 
+def body_map_keys(project: Project) -> dict[str, tuple[str, int]]:
+    """The strings keys the body map's labels name (`data-string="body_map.front"`), and where."""
+    template = project.asset(BODY_MAP).read_text(encoding="utf-8")
+    try:
+        return {key: (BODY_MAP_SOURCE, line) for key, line in figures.body_map_strings(template)}
+    except (ValueError, SyntaxError):
+        return {}  # not a drawing at all: _check_body_map reports it
+
+
 def book_figures(book: Book, project: Project) -> dict[str, str]:
     """Map `figure:NAME` names to SVG documents."""
+    t = book.strings
     template = project.asset(BODY_MAP).read_text(encoding="utf-8")
+    labels = {key: t(key) for key in dict(figures.body_map_strings(template))}
     drawn = {}
     for chapter in book.groups:
-        title = f"Body map: the {chapter.title.lower()} highlighted"
-        drawn[f"body-map-{chapter.id}"] = figures.body_map_svg(template, chapter.id, title)
+        title = t("body_map.title", title=chapter.title)
+        drawn[f"body-map-{chapter.id}"] = figures.body_map_svg(template, chapter.id, title, words=labels)
         drawn[f"body-map-{chapter.id}-thumbnail"] = figures.body_map_svg(template, chapter.id, title, labels=False)
     if book.groups:
         drawn["cover-map"] = figures.body_map_svg(
-            template, tuple(chapter.id for chapter in book.groups), "Body map: the muscle groups of this handout")
+            template, tuple(chapter.id for chapter in book.groups), t("body_map.cover_title"), words=labels)
     groups = group_facts(book)
     for name, figure in PROSE_FIGURES.items():
-        drawn[name] = figure.draw(groups)
+        drawn[name] = figure.draw(groups, t)
     return drawn

@@ -18,13 +18,14 @@ def human_date(value: str | dt.date, language: str) -> str:
     from babel.dates import format_date  # imported on use: most builds print no date
 
     day = value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
-    locale = _locale(language)
+    locale = babel_locale(language)
     pattern = ENGLISH if locale.language == "en" and not locale.territory else "full"
     return format_date(day, pattern, locale=locale)
 
 
 @cache
-def _locale(language: str):
+def babel_locale(language: str):
+    """The Babel locale of a BCP 47 tag ("en-US"): dates, plural rules."""
     from babel import Locale
 
     return Locale.parse(language.replace("-", "_"))

@@ -42,12 +42,6 @@ ACCESSIBILITY = [
     ("schema:accessibilityFeature", "pageNavigation"),
     ("schema:accessibilityHazard", "none"),
 ]
-SUMMARY = ("This e-book meets EPUB Accessibility 1.1 at WCAG 2.2 Level AA. Every figure has a text "
-           "alternative and a caption, and the figures keep their contrast in dark and high-contrast "
-           "modes. The muscle tables have header cells and stack into one column on narrow screens or "
-           "with large text. Headings, landmarks and a table of contents give structure, text reflows "
-           "to the reader's font and size, and page-break markers and a page list match the printed "
-           "A4 handout.")
 
 
 @dataclass(frozen=True)
@@ -68,28 +62,31 @@ def epub_url(url: str, present: set[str]) -> str | None:
     return "../" + url  # assets/...
 
 
-def build_epub(book: Book, context, page_map: PageMap | None, page_source: str, cover_png: bytes,
+def build_epub(book: Book, context, page_map: PageMap | None, paper_label: str, cover_png: bytes,
                modified: dt.datetime) -> bytes:
-    """The EPUB. `page_map` (from the print handout `page_source` names, "A4 print handout")
+    """The EPUB. `page_map` (from the print handout on the paper `paper_label` names, "A4")
     places the page-break markers."""
+    t = book.strings
+    page_source = t("epub.page_source", paper=paper_label)
     templates = context.templates()
     render, project, drawings = templates.render, context.project, context.drawings
     group_numbers = {ch.id: n for n, ch in enumerate(book.groups, start=1)}
     documents: dict[str, etree._Element] = {}
     present = {chapter.id for chapter in book.chapters}
     for chapter in book.chapters:
-        xhtml = render("epub/chapter.xhtml.j2", book=book, chapter=chapter, epub=True,
+        xhtml = render("epub/chapter.xhtml.j2", book=book, t=t, chapter=chapter, epub=True,
                        number=group_numbers.get(chapter.id, ""))
         xhtml = rewrite_urls(xhtml, lambda url: epub_url(url, present))
         documents[chapter.id] = etree.fromstring(xhtml.encode("utf-8"))
-        epub_footnotes(documents[chapter.id])
+        epub_footnotes(documents[chapter.id], t)
         prepare_tables(documents[chapter.id])
 
     markers = place_page_markers(documents, page_map) if page_map else []
 
     ebook = epub.EpubBook()
     ebook.set_identifier(edition_identifier(book))
-    ebook.set_title(f"{book.title} \u2014 {book.edition.clinic}" if book.edition.clinic else book.title)
+    ebook.set_title(t("edition.title", title=book.title, clinic=book.edition.clinic) if book.edition.clinic
+                    else book.title)
     ebook.set_language(book.language)
     ebook.add_author(book.author)
     ebook.add_metadata("DC", "publisher", book.publisher)
@@ -98,7 +95,8 @@ def build_epub(book: Book, context, page_map: PageMap | None, page_source: str, 
     ebook.add_metadata("DC", "date", book.date)
     for prop, value in ACCESSIBILITY:
         ebook.add_metadata(None, "meta", value, {"property": prop})
-    ebook.add_metadata(None, "meta", SUMMARY, {"property": "schema:accessibilitySummary"})
+    ebook.add_metadata(None, "meta", t("epub.accessibility_summary", paper=paper_label),
+                       {"property": "schema:accessibilitySummary"})
     ebook.add_metadata("DC", "source", f"{book.title}, {page_source}")
     ebook.add_metadata(None, "meta", f"{book.title}, {page_source}", {"property": "pageBreakSource"})
     ebook.add_metadata(None, "meta", "EPUB Accessibility 1.1 - WCAG 2.2 Level AA",
@@ -124,18 +122,18 @@ def build_epub(book: Book, context, page_map: PageMap | None, page_source: str, 
                                      content=(project / asset).read_bytes()))
 
     cover_doc = epub.EpubItem(uid="cover", file_name="cover.xhtml", media_type="application/xhtml+xml",
-                              content=render("epub/cover.xhtml.j2", book=book,
+                              content=render("epub/cover.xhtml.j2", book=book, t=t,
                                              alt=_cover_alt(book)).encode("utf-8"))
     title_page = epub.EpubItem(uid="titlepage", file_name="titlepage.xhtml", media_type="application/xhtml+xml",
-                               content=render("epub/titlepage.xhtml.j2", book=book,
+                               content=render("epub/titlepage.xhtml.j2", book=book, t=t,
                                               contact_href=_contact_href(book.edition.contact),
-                                              groups=_and_list([c.title for c in book.groups])).encode("utf-8"))
+                                              groups=t.list(c.title for c in book.groups)).encode("utf-8"))
     nav = epub.EpubItem(uid="nav", file_name="nav.xhtml", media_type="application/xhtml+xml",
-                        content=render("epub/nav.xhtml.j2", book=book, group_numbers=group_numbers,
-                                       pages=markers).encode("utf-8"))
+                        content=render("epub/nav.xhtml.j2", book=book, t=t, group_numbers=group_numbers,
+                                       pages=markers, paper=paper_label).encode("utf-8"))
     nav.properties = ["nav"]
     contents = epub.EpubItem(uid="contents", file_name="contents.xhtml", media_type="application/xhtml+xml",
-                             content=render("epub/contents.xhtml.j2", book=book,
+                             content=render("epub/contents.xhtml.j2", book=book, t=t,
                                             group_numbers=group_numbers).encode("utf-8"))
     ebook.add_item(cover_doc)
     ebook.add_item(title_page)
@@ -158,7 +156,7 @@ def build_epub(book: Book, context, page_map: PageMap | None, page_source: str, 
     return reproducible_zip(raw.getvalue(), modified, book.language)
 
 
-def epub_footnotes(root: etree._Element) -> None:
+def epub_footnotes(root: etree._Element, t) -> None:
     """A note the prose stage left where it is called (`<span class="footnote">`) becomes a
     note reference there and an `epub:type="footnote"` aside at the end of its section, with a
     link back: reading systems show it as a pop-up, and screen readers announce both."""
@@ -175,7 +173,7 @@ def epub_footnotes(root: etree._Element) -> None:
                                                                     "role": "doc-footnote", "id": note_id})
         paragraph = etree.SubElement(aside, f"{{{XHTML_NS}}}p")
         back = etree.SubElement(paragraph, f"{{{XHTML_NS}}}a", {"href": f"#{note_id}-ref", "role": "doc-backlink",
-                                                                 "aria-label": f"Back to note {number} in the text"})
+                                                                 "aria-label": t("epub.footnote_back", number=number)})
         back.text = f"{number}."
         back.tail = " " + (span.text or "")
         paragraph.extend(list(span))
@@ -315,36 +313,36 @@ def _media_type(name: str) -> str:
 
 
 def _cover_alt(book: Book) -> str:
-    groups = _and_list([ch.title for ch in book.groups])
-    alt = f"Cover: {book.title}. {book.subtitle}."
+    t = book.strings
+    alt = t("epub.cover_alt", title=book.title, subtitle=book.subtitle)
     if book.edition.clinic:
         alt += f" {book.edition.clinic}."
     details = " ".join(f"{d}." for d in edition_details(book))
-    return " ".join(filter(None, [alt, details, f"Muscle groups covered: {groups}."]))
+    groups = t("epub.cover_alt_groups", groups=t.list(ch.title for ch in book.groups))
+    return " ".join(filter(None, [alt, details, groups]))
 
 
 def edition_details(book: Book) -> tuple[str, ...]:
     """A clinic edition's date, coach and contact as they print on the cover."""
-    ed = book.edition
+    ed, t = book.edition, book.strings
     return tuple(filter(None, [human_date(ed.date, book.language) if ed.date else "",
-                               f"Coach: {ed.coach}" if ed.coach else "",
-                               f"Contact: {ed.contact}" if ed.contact else ""]))
+                               t("edition.coach_line", coach=ed.coach) if ed.coach else "",
+                               t("edition.contact_line", contact=ed.contact) if ed.contact else ""]))
 
 
 def edition_summary(book: Book) -> str:
     """One sentence naming the clinic edition, for the package description ('' for the book)."""
-    ed = book.edition
+    ed, t = book.edition, book.strings
     if not (ed.clinic or ed.date or ed.coach or ed.contact or ed.only):
         return ""
-    parts = [f"Clinic edition for {ed.clinic}" if ed.clinic else "Clinic edition"]
+    sentence = t("edition.summary_for", clinic=ed.clinic) if ed.clinic else t("edition.summary")
     if ed.date:
-        parts.append(f"on {human_date(ed.date, book.language)}")
+        sentence = t("edition.summary_date", sentence=sentence, date=human_date(ed.date, book.language))
     if ed.coach:
-        parts.append(f"with coach {ed.coach}")
-    sentence = " ".join(parts)
+        sentence = t("edition.summary_coach", sentence=sentence, coach=ed.coach)
     if ed.contact:
-        sentence += f" (contact: {ed.contact})"
-    return f"{sentence}, covering {_and_list([c.title for c in book.groups])}."
+        sentence = t("edition.summary_contact", sentence=sentence, contact=ed.contact)
+    return t("edition.summary_groups", sentence=sentence, groups=t.list(c.title for c in book.groups))
 
 
 def edition_identifier(book: Book) -> str:
@@ -364,7 +362,3 @@ def _contact_href(contact: str) -> str:
     if re.fullmatch(r"https?://\S+", contact):
         return contact
     return ""
-
-
-def _and_list(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""

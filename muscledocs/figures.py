@@ -16,9 +16,11 @@ The drawings have to survive three very different viewers:
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import re
+from dataclasses import dataclass
 
 from lxml import etree
 
@@ -42,18 +44,21 @@ HATCH = "#ffffff"
 HATCH_SPACING = 6.0  # stripe to stripe, across the stripes
 HATCH_WIDTH = 1.8
 
-PHASE_LABELS = {
-    "landing": "Landing",
-    "stance": "Stance",
-    "push-off": "Push-off",
-    "swing": "Swing",
-}
 # Which half of the stride each phase belongs to, for the bracket above the column headers.
 PHASE_BANDS = {"landing": "stance", "stance": "stance", "push-off": "stance", "swing": "swing"}
-BAND_LABELS = {
-    "stance": ("Stance phase", "foot on the ground"),
-    "swing": ("Swing phase", "foot in the air"),
-}
+# The body map's labels ("Front", "Back") name the strings that print there: data-string="body_map.front".
+STRING_ATTRIBUTE = "data-string"
+
+
+@dataclass(frozen=True)
+class ChartWords:
+    """The words the stride chart prints, in the book's language (layouts/strings/)."""
+
+    phases: dict[str, str]  # phase -> column header: {"landing": "Landing", ...}
+    bands: dict[str, tuple[str, str]]  # "stance"/"swing" -> (bracket heading, its note)
+    works: str  # the legend: a filled cell
+    not_main: str  # the legend: an empty cell
+    summary: str  # the drawing's <desc>
 
 
 def _q(tag: str) -> str:
@@ -144,11 +149,20 @@ def body_map_groups(template_svg: str) -> set[str]:
     return {el.get("data-group") for el in root.iter(etree.Element) if el.get("data-group") is not None}
 
 
-def body_map_svg(template_svg: str, group_id: str | tuple[str, ...], title: str, labels: bool = True) -> str:
+def body_map_strings(template_svg: str) -> list[tuple[str, int]]:
+    """The strings keys the template's labels print (data-string="body_map.front"), with lines."""
+    root = _parse_template(template_svg)
+    return [(el.get(STRING_ATTRIBUTE), el.sourceline or 1) for el in root.iter(etree.Element)
+            if el.get(STRING_ATTRIBUTE)]
+
+
+def body_map_svg(template_svg: str, group_id: str | tuple[str, ...], title: str, labels: bool = True,
+                 words: dict[str, str] | None = None) -> str:
     """Return a standalone SVG of the shared body map with one muscle group highlighted (or
     several: a tuple of ids, as on the cover). Without `labels` (a thumbnail too small for
     words), the "Front" and "Back" labels and the white card behind the drawing (which is there
-    for night-mode e-readers) are left out.
+    for night-mode e-readers) are left out. `words` (strings key -> text) replaces the text of
+    each label that names a key (data-string="body_map.front"), in the book's language.
 
     `template_svg` is assets/body-map.svg: silhouettes carry class="body" and every
     muscle region has data-group="<id>". Regions of `group_id` get a dark navy fill with
@@ -159,6 +173,10 @@ def body_map_svg(template_svg: str, group_id: str | tuple[str, ...], title: str,
     if not labels:
         for text in list(root.iter(_q("text"))):
             text.getparent().remove(text)
+    for label in [el for el in root.iter(etree.Element) if el.get(STRING_ATTRIBUTE) is not None]:
+        key = label.attrib.pop(STRING_ATTRIBUTE)
+        if words and key in words:
+            label.text = words[key]
     vx, vy, vw, vh = _viewbox(root)
 
     regions = [el for el in root.iter(etree.Element) if el.get("data-group") is not None]
@@ -281,11 +299,7 @@ def _check_path(parent, cx: float, cy: float, size: float):
     )
 
 
-def stride_chart_svg(
-    rows: list[tuple[str, list[str]]],
-    phases: tuple[str, ...] = ("landing", "stance", "push-off", "swing"),
-    title: str = "Which muscle groups work in each phase of the running stride",
-) -> str:
+def stride_chart_svg(rows: list[tuple[str, list[str]]], phases: tuple[str, ...], title: str, words: ChartWords) -> str:
     """Return an SVG grid: one row per muscle group, one column per stride phase.
 
     `rows` is [(group title, [phase, ...]), ...]; a filled cell (navy with a white tick)
@@ -293,9 +307,9 @@ def stride_chart_svg(
     ValueError for an unknown phase name, in `phases` or in a row.
     """
     phases = tuple(phases)
-    unknown = [p for p in phases if p not in PHASE_LABELS]
+    unknown = [p for p in phases if p not in words.phases or p not in PHASE_BANDS]
     if unknown:
-        raise ValueError(f"unknown stride phase(s) {unknown!r}; known: {list(PHASE_LABELS)}")
+        raise ValueError(f"unknown stride phase(s) {unknown!r}; known: {list(words.phases)}")
     if len(set(phases)) != len(phases):
         raise ValueError(f"stride phases repeat: {list(phases)!r}")
     if not rows:
@@ -320,16 +334,14 @@ def stride_chart_svg(
     rows_bottom = rows_top + row_h * len(rows)
     legend_y = rows_bottom + 26.0
     # The two legend keys sit side by side, or stacked when the chart is too narrow.
-    legend_side_by_side = width >= 2 * margin + 8 + 170 + 34 + 200
+    # The first key and its words take at least 170 units (the English design), more when a
+    # translation's words are longer; the second key's words need their length and some air.
+    first_key = max(170.0, 34 + _text_width(words.works, 14) + 24)
+    legend_side_by_side = width >= 2 * margin + 8 + first_key + 34 + max(200.0, _text_width(words.not_main, 14) + 40)
     height = legend_y + (20.0 if legend_side_by_side else 42.0)
 
     root = _start_document(width, height, title)
-    band_text = "; ".join(f"{a} \u2014 {b}" for a, b in BAND_LABELS.values())
-    _sub(root, "desc").text = (
-        "Rows: muscle groups. Columns: the stride phases "
-        + ", ".join(PHASE_LABELS[p] for p in phases)
-        + f" ({band_text}). A dark cell with a tick means the group works in that phase."
-    )
+    _sub(root, "desc").text = words.summary
     _background(root, 0, 0, width, height)
 
     def col_x(i: int) -> float:
@@ -346,7 +358,7 @@ def stride_chart_svg(
     for band, first, last in runs:
         x1, x2 = col_x(first) + 6, col_x(last + 1) - 6
         mid = (x1 + x2) / 2
-        heading, sub = BAND_LABELS[band]
+        heading, sub = words.bands[band]
         _text(root, mid, band_top + 14, heading, font_size="13", font_weight="700", fill=NAVY, text_anchor="middle")
         _text(root, mid, band_top + 30, sub, font_size="14", fill="#3d4a57", text_anchor="middle")
         y = band_top + 40
@@ -366,7 +378,7 @@ def stride_chart_svg(
             root,
             col_x(i) + col_w / 2,
             header_y,
-            PHASE_LABELS[phase],
+            words.phases[phase],
             font_size="13.5",
             font_weight="700",
             fill=INK,
@@ -441,8 +453,8 @@ def stride_chart_svg(
         stroke_linecap="round",
         stroke_linejoin="round",
     )
-    _text(root, lx + 34, legend_y + 1.5, "works in this phase", font_size="14", fill=INK)
-    lx2, ly2 = (lx + 170, legend_y) if legend_side_by_side else (lx, legend_y + 22)
+    _text(root, lx + 34, legend_y + 1.5, words.works, font_size="14", fill=INK)
+    lx2, ly2 = (lx + first_key, legend_y) if legend_side_by_side else (lx, legend_y + 22)
     _sub(
         root,
         "rect",
@@ -456,7 +468,7 @@ def stride_chart_svg(
         stroke="#8d96a0",
         stroke_width="1.1",
     )
-    _text(root, lx2 + 34, ly2 + 1.5, "not a main job in this phase", font_size="14", fill=INK)
+    _text(root, lx2 + 34, ly2 + 1.5, words.not_main, font_size="14", fill=INK)
     return _serialize(root)
 
 
@@ -465,6 +477,12 @@ def stride_chart_svg(
 # --------------------------------------------------------------------------------------
 
 
+def _text_width(text: str, size: int) -> float:
+    """The width of `text` in Source Sans Pro Regular at `size` units, as the SVG prints it."""
+    return _font("SourceSansPro", size).getlength(text)
+
+
+@functools.cache
 def _font(style: str, size: int):
     # Only the packaged Source Sans Pro files: system fonts differ between machines and
     # would make the cover (and its bytes) differ too.

@@ -6,6 +6,8 @@ import json
 import re
 from dataclasses import asdict, dataclass, field, replace
 
+from .strings import Strings
+
 PHASES = ("landing", "stance", "push-off", "swing")
 
 
@@ -100,6 +102,7 @@ class Book:
     chapters: tuple[Chapter, ...]
     edition: Edition = field(default_factory=Edition)
     page_list: str = "a4"  # the paper of the handout whose pages the EPUB's page list follows
+    strings: Strings = field(default_factory=lambda: Strings("en"))  # the words the layouts print
 
     @property
     def groups(self) -> tuple[Chapter, ...]:
@@ -211,5 +214,6 @@ def book_from_json(text: str) -> Book:
             images=tuple(Figure(**i) for i in ch["images"]),
             figure=Figure(**figure) if figure else None))
     edition = data.pop("edition")
-    return Book(**data, chapters=tuple(chapters),
+    strings = Strings(**data.pop("strings"))
+    return Book(**data, chapters=tuple(chapters), strings=strings,
                 edition=Edition(**{k: tuple(v) if k == "only" else v for k, v in edition.items()}))

@@ -19,7 +19,7 @@ class Paper:
     rest (room for notes)."""
 
     name: str
-    label: str  # for people: "A4", "US Letter"
+    label: str  # for people, in the builder's messages: "A4", "US Letter" (the outputs print layouts/strings/ [papers])
     size: str  # CSS @page size
     width_mm: float
     height_mm: float

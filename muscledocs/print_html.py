@@ -17,7 +17,6 @@ from .papers import Paper
 from .typefaces import FONT_DIRS, FONT_FACES, font_files  # noqa: F401 (FONT_* re-exported for the renderers)
 from .typography import apply_hyphenation_rules, balanced_lines, keep_compounds_whole, read_exceptions, smarten
 from .urls import rewrite_urls, split_chapter_url
-from .wording import number
 
 COVER_TITLE_FONT = next(path for family, path, weight, style in font_files()
                         if family == "Source Sans Pro" and weight == 700 and style == "normal")
@@ -70,7 +69,7 @@ def handout_html(book: Book, paper: Paper, context, part: Part | None = None, in
     templates = context.templates()
     group_numbers = {ch.id: index for index, ch in enumerate(book.groups, start=1)}
     cover_width = (paper.width_mm - 2 * paper.cover_margin_mm) * 72 / 25.4
-    html = templates.render("print/handout.html.j2", book=book, paper=paper,
+    html = templates.render("print/handout.html.j2", book=book, t=book.strings, paper=paper,
                   cover_title=balanced_lines(smarten(book.title), COVER_TITLE_FONT, paper.cover_title_pt, cover_width),
                   cover_map_alt=cover_map_alt(book),
                   fonts_css=fonts_css() if inline_css else "",
@@ -84,9 +83,8 @@ def handout_html(book: Book, paper: Paper, context, part: Part | None = None, in
 
 
 def cover_map_alt(book: Book) -> str:
-    groups = [chapter.title.lower() for chapter in book.groups]
-    listed = groups[0] if len(groups) == 1 else ", ".join(groups[:-1]) + " and " + groups[-1]
-    return f"Outline of a runner, front and back, with the {listed} shaded."
+    t = book.strings
+    return t("cover.map_alt", groups=t.list(chapter.title for chapter in book.groups))
 
 
 # Up to this many groups, the quick reference has room for every move and the cues too.
@@ -96,10 +94,10 @@ DETAILED_UP_TO = 3
 def quick_reference_html(book: Book, paper: Paper, context, font_size: str) -> str:
     """The quick reference at `font_size` (the builder passes pdf.FIT_SLOT and fits it)."""
     templates = context.templates()
-    html = templates.render("print/quick-reference.html.j2", book=book, paper=paper, fonts_css=fonts_css(),
+    html = templates.render("print/quick-reference.html.j2", book=book, t=book.strings, paper=paper,
+                            fonts_css=fonts_css(),
                             stylesheet=Markup(templates.read("print/quick-reference.css")),
-                            font_size=Markup(font_size), phases=PHASES, detailed=len(book.groups) <= DETAILED_UP_TO,
-                            group_count=number(len(book.groups)))
+                            font_size=Markup(font_size), phases=PHASES, detailed=len(book.groups) <= DETAILED_UP_TO)
     html = rewrite_urls(html, lambda url: print_url(url, set(), context))
     head, body = _split_at_body(html)
     return head + keep_compounds_whole(body)

@@ -30,6 +30,8 @@ class Templates:
             finalize=_typeset, undefined=StrictUndefined, keep_trailing_newline=True, bytecode_cache=bytecode)
         # {{ edition.date | human_date(book.language) }}: "Thursday, December 3, 2026"
         self.environment.filters["human_date"] = human_date
+        # {{ t("print.table_continues") | css_string }} in a <style>: a quoted CSS string
+        self.environment.filters["css_string"] = css_string
 
     def render(self, name: str, **context) -> str:
         return self.environment.get_template(name).render(**context)
@@ -61,6 +63,13 @@ def _versioned(folder: Path) -> Path:
                 shutil.rmtree(old, ignore_errors=True) if old.is_dir() else old.unlink(missing_ok=True)
     (folder / version).mkdir(parents=True, exist_ok=True)
     return folder / version
+
+
+def css_string(text: str) -> Markup:
+    """`text` as a CSS string literal, for words a stylesheet prints (`string-set`, `content`).
+    Quotes and backslashes are escaped, and "<" too, so no text can end the <style> element."""
+    escaped = "".join(f"\\{ord(c):X} " if c in '"\\<\n' else c for c in smarten(str(text)))
+    return Markup(f'"{escaped}"')
 
 
 def _typeset(value):

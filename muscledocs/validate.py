@@ -9,13 +9,13 @@ import re
 from pathlib import Path
 
 from . import typefaces
-from .artwork import BODY_MAP_SOURCE, PROSE_FIGURES, GroupFacts, body_map_groups
+from .artwork import BODY_MAP_SOURCE, PROSE_FIGURES, GroupFacts, body_map_groups, body_map_keys
 from .errors import ErrorLog
 from .markdown import LinkContext, render_prose
 from .model import PHASES, Book, Chapter, Edition, Figure, Move, Muscle, Term, edition_chapters
 from .project import Project
 from .readers import Located, SourceFile, read_book_file, read_chapter
-from .wording import and_list, number
+from .strings import Strings, layout_keys, load_strings
 
 BOOK_FILE = "book.yaml"
 BOOK_FIELDS = ("title", "subtitle", "author", "publisher", "language", "identifier", "date", "groups")
@@ -90,13 +90,14 @@ def load_book(project: Path, edition: Edition | None = None) -> Book:
                     f"Add chapters/NN-{chapter_id}.md or remove it from the {kind} list")
 
     _check_body_map(order, book_path, log, project)
+    strings = book_strings(project, book_fields.get("language", ""), (book_path, meta.line("language")), log)
     chapter_files_map = {s.path.name: cid for cid, s in sources.items()}
     chapter_files_map.update({name: cid for name, cid in broken.items() if cid in order})
     groups = _edition_groups(order, meta, sources, edition)
     links = LinkContext(project=project, chapter_path=chapters_dir / "x.md",
                         chapter_files=chapter_files_map, figures=frozenset(PROSE_FIGURES),
-                        figure_alt={name: figure.describe(groups) for name, figure in PROSE_FIGURES.items()},
-                        substitutions=substitutions(groups))
+                        figure_alt={name: figure.describe(groups, strings) for name, figure in PROSE_FIGURES.items()},
+                        substitutions=substitutions(groups, strings))
     chapters = []
     section_links: list[tuple[Path, str, str, int]] = []
     for chapter_id, (kind, _line) in order.items():
@@ -107,7 +108,19 @@ def load_book(project: Path, edition: Edition | None = None) -> Book:
     _check_section_links(section_links, chapters, log)
     log.raise_if_any()
 
-    return Book(**book_fields, chapters=edition_chapters(chapters, edition.only), edition=edition)
+    return Book(**book_fields, chapters=edition_chapters(chapters, edition.only), edition=edition, strings=strings)
+
+
+def book_strings(project: Path, language: str, language_at: tuple[Path, int], log: ErrorLog) -> Strings:
+    """The words the layouts print, in the book's language, from the layouts in effect: every
+    key the templates and the body map print must be there."""
+    found = Project(project.resolve())
+    from .papers import PAPERS
+
+    # The EPUB names the paper of the handout its page numbers follow (book.yaml `page_list`).
+    papers = {f"papers.{name}": ("muscledocs/papers.py", 1) for name in PAPERS}
+    used = layout_keys(found.layout_dirs(), log) | body_map_keys(found) | papers
+    return load_strings(found.layout_dirs(), language or "en", log, language_at, used)
 
 
 def _check_body_map(order: dict, book_path: Path, log: ErrorLog, project: Path) -> None:
@@ -135,13 +148,13 @@ def _edition_groups(order: dict, meta: Located, sources: dict[str, SourceFile], 
     return groups
 
 
-def substitutions(groups: list[GroupFacts]) -> dict[str, str]:
+def substitutions(groups: list[GroupFacts], strings: Strings) -> dict[str, str]:
     """The `{{ name }}` values a chapter's prose may use (documented in the README)."""
     count = len(groups)
     return {
-        "groups.count": number(count),
-        "groups.counted": f"{number(count)} group{'s' if count != 1 else ''}",
-        "groups.list": and_list([group.title.lower() for group in groups]),
+        "groups.count": strings.number(count),
+        "groups.counted": strings.plural("prose.groups_counted", count, number=strings.number(count)),
+        "groups.list": strings("prose.groups_list", groups=strings.list(group.title for group in groups)),
     }
 
 

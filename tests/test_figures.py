@@ -26,6 +26,9 @@ if str(ROOT) not in sys.path:  # run from a plain checkout, without installing t
     sys.path.insert(0, str(ROOT))
 
 from muscledocs import figures  # noqa: E402
+from muscledocs.artwork import chart_words  # noqa: E402
+from muscledocs.errors import ErrorLog  # noqa: E402
+from muscledocs.strings import load_strings  # noqa: E402
 
 SVG = "{http://www.w3.org/2000/svg}"
 BOOK = yaml.safe_load((ROOT / "chapters" / "book.yaml").read_text(encoding="utf-8"))
@@ -56,6 +59,20 @@ def regions(root: etree._Element) -> list[etree._Element]:
 def luminance(color: str) -> float:
     r, g, b = (int(color.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4))
     return 0.299 * r + 0.587 * g + 0.114 * b
+
+
+def english_chart_words() -> figures.ChartWords:
+    log = ErrorLog(ROOT)
+    strings = load_strings((ROOT / "layouts",), "en", log, (ROOT / "chapters" / "book.yaml", 1))
+    assert not log.errors
+    return chart_words(strings)
+
+
+CHART_WORDS = english_chart_words()
+
+
+def stride_chart(rows, phases=PHASES, title="Which muscle groups work in each phase of the stride"):
+    return figures.stride_chart_svg(rows, phases, title, CHART_WORDS)
 
 
 def sample_rows():
@@ -247,7 +264,7 @@ def test_body_map_unknown_group_raises():
 
 def test_stride_chart_rows_cells_and_headers():
     rows = sample_rows()
-    root = parse(figures.stride_chart_svg(rows, title="Muscles by stride phase"))
+    root = parse(stride_chart(rows, title="Muscles by stride phase"))
     assert root.get("role") == "img" and root.get("viewBox")
     assert root[0].tag == f"{SVG}title" and root[0].text == "Muscles by stride phase"
 
@@ -278,7 +295,7 @@ def test_stride_chart_rows_cells_and_headers():
 
 
 def test_stride_chart_is_deterministic():
-    assert figures.stride_chart_svg(sample_rows()) == figures.stride_chart_svg(sample_rows())
+    assert stride_chart(sample_rows()) == stride_chart(sample_rows())
 
 
 @pytest.mark.parametrize(
@@ -290,7 +307,7 @@ def test_stride_chart_is_deterministic():
 )
 def test_stride_chart_unknown_phase_raises(rows, phases):
     with pytest.raises(ValueError, match="phase"):
-        figures.stride_chart_svg(rows, phases)
+        stride_chart(rows, phases)
 
 
 # --- cover_png --------------------------------------------------------------------------
@@ -363,7 +380,7 @@ def test_cover_of_a_clinic_edition_draws_the_clinic_under_the_band():
 
 def _all_figures():
     yield from ((f"body-map-{gid}", figures.body_map_svg(TEMPLATE, gid, title)) for gid, title in GROUPS)
-    yield "stride-chart", figures.stride_chart_svg(sample_rows())
+    yield "stride-chart", stride_chart(sample_rows())
 
 
 def test_weasyprint_renders_every_figure_without_errors(caplog):

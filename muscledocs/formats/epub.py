@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from .. import papers
 from ..model import Book
 from ..pagemap import PageMap
 from .base import Context, Format, Job, Result, Settings, _count
@@ -47,8 +46,8 @@ class Epub(Format):
             cache.put(cover_key, png, {})
         else:
             png = cover[0]
-        label = f"{papers.paper(book.page_list).label} print handout"
-        data = build_epub(book, context, page_map, label, png, modified_time(context.epoch))
+        data = build_epub(book, context, page_map, book.strings(f"papers.{book.page_list}"), png,
+                          modified_time(context.epoch))
         return Result(data, len(book.chapters))
 
     def url(self, url: str, present: set[str], context: Context) -> str | None:

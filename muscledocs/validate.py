@@ -90,7 +90,8 @@ def load_book(project: Path, edition: Edition | None = None) -> Book:
                     f"Add chapters/NN-{chapter_id}.md or remove it from the {kind} list")
 
     _check_body_map(order, book_path, log, project)
-    strings = book_strings(project, book_fields.get("language", ""), (book_path, meta.line("language")), log)
+    strings = book_strings(project, book_fields.get("language", ""), (book_path, meta.line("language")), log,
+                           book_fields.get("page_list", "a4"))
     chapter_files_map = {s.path.name: cid for cid, s in sources.items()}
     chapter_files_map.update({name: cid for name, cid in broken.items() if cid in order})
     groups = _edition_groups(order, meta, sources, edition)
@@ -111,15 +112,15 @@ def load_book(project: Path, edition: Edition | None = None) -> Book:
     return Book(**book_fields, chapters=edition_chapters(chapters, edition.only), edition=edition, strings=strings)
 
 
-def book_strings(project: Path, language: str, language_at: tuple[Path, int], log: ErrorLog) -> Strings:
+def book_strings(project: Path, language: str, language_at: tuple[Path, int], log: ErrorLog,
+                 page_list: str = "a4") -> Strings:
     """The words the layouts print, in the book's language, from the layouts in effect: every
     key the templates and the body map print must be there."""
     found = Project(project.resolve())
-    from .papers import PAPERS
-
-    # The EPUB names the paper of the handout its page numbers follow (book.yaml `page_list`).
-    papers = {f"papers.{name}": ("muscledocs/papers.py", 1) for name in PAPERS}
-    used = layout_keys(found.layout_dirs(), log) | body_map_keys(found) | papers
+    # The EPUB names the paper of the handout its page numbers follow (book.yaml `page_list`);
+    # no other paper's name is printed, so a new paper needs no words until a book names it.
+    used = layout_keys(found.layout_dirs(), log) | body_map_keys(found) | {
+        f"papers.{page_list}": ("chapters/book.yaml", 1)}
     return load_strings(found.layout_dirs(), language or "en", log, language_at, used)
 
 

@@ -254,8 +254,10 @@ def test_a_missing_key_is_an_error_naming_the_file_and_key_in_check_and_build(tm
     german = GERMAN.read_text(encoding="utf-8")
     project = german_project(tmp_path, german.replace('dose = "Sätze × Wdh."\n', ""))
     line = german.splitlines().index("[chapter]") + 1
+    template = (ROOT / "layouts" / "shared" / "chapter.html.j2").read_text(encoding="utf-8")
+    printed_at = _line_containing(template, 'chapter.dose')
     expected = (f'layouts/strings/de.toml:{line}: the strings file has no "chapter.dose" '
-                f"(layouts/shared/chapter.html.j2:13 prints it). Add its words to the file, translated from "
+                f"(layouts/shared/chapter.html.j2:{printed_at} prints it). Add its words to the file, translated from "
                 f'en.toml: [chapter] dose = "Sets × reps"')
     out = tmp_path / "out"
     for args in (["--check"], ["--out", str(out)]):
@@ -270,6 +272,10 @@ def errors_of(project: Path) -> list[str]:
     with pytest.raises(SourceErrors) as caught:
         load_book(project)
     return [str(error) for error in caught.value.errors]
+
+
+def _line_containing(text: str, part: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), start=1) if part in line)
 
 
 def _line(text: str, start: str) -> int:

@@ -175,8 +175,10 @@ def _render(jobs: list[Job], workers: int, cache: Cache, context: Context,
     """Every job's result, from the cache or rendered; a job goes as soon as what it needs is in."""
     results: dict[str, tuple[Result, float | None]] = {}
     missing = []
+    # A format's key covers what its render reads; the epoch and the subsetter change the bytes too.
+    keys = {job.name: key_for(job.key, str(context.epoch), context.subsetter) for job in jobs if job.key}
     for job in jobs:
-        hit = cache.get(job.key) if job.key else None
+        hit = cache.get(keys[job.name]) if job.key else None
         if hit:
             results[job.name] = (Result.from_cache(job.name, *hit), None)
         else:
@@ -192,7 +194,7 @@ def _render(jobs: list[Job], workers: int, cache: Cache, context: Context,
         results[job.name] = (result, seconds)
         report.rendered(job.name, seconds)
         if job.key:
-            cache.put(job.key, result.data, result.info())
+            cache.put(keys[job.name], result.data, result.info())
 
     def run_here() -> None:
         """Jobs for this process (the EPUB) whose inputs are in, while the workers go on."""

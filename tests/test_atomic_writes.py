@@ -6,23 +6,29 @@ import io
 import os
 import signal
 import subprocess
-import sys
 import time
 import zipfile
 
 import pytest
 from pypdf import PdfReader
 
-from conftest import EPUB_NAME, ROOT
+from conftest import EPUB_NAME, builder_command, builder_env
 
 TARGETS = ["handout", "epub", "--paper", "a4"]
 
 
-def start(project, out):
+def start(project, out, *extra):
     # A session of its own, so a signal reaches the workers too, as Ctrl-C in a terminal does.
-    return subprocess.Popen([sys.executable, str(ROOT / "make_docs.py"), "--project", str(project), *TARGETS,
-                             "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    return subprocess.Popen(builder_command(*TARGETS, "--out", str(out), *extra, project=project),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            env=builder_env())
+
+
+def wait_until_rendering(build) -> str:
+    """The first line -v prints on stderr as a render starts: the build is mid-render from here."""
+    line = build.stderr.readline()
+    assert "rendering" in line, line + build.stderr.read()
+    return line
 
 
 def snapshot(folder):
@@ -42,8 +48,8 @@ def test_an_interrupted_build_leaves_the_previous_outputs_intact(sample_project,
     (out / "notes.txt").write_text("the coach's own file")
     before = snapshot(out)
     edit(sample_project)  # so the next build really renders
-    build = start(sample_project, out)
-    time.sleep(1.0)  # in the middle of rendering
+    build = start(sample_project, out, "-v")
+    wait_until_rendering(build)
     os.killpg(build.pid, sig)
     _, stderr = build.communicate(timeout=120)
     assert build.returncode != 0

@@ -7,7 +7,7 @@ import os
 import shutil
 import time
 
-from conftest import EPUB_NAME, ROOT, book_context, run_builder
+from conftest import EPUB_NAME, PROJECT_CACHE, ROOT, book_context, fresh_cache, run_builder
 
 
 def copy_project(tmp_path, name):
@@ -22,9 +22,9 @@ def outputs(folder):
 
 
 def test_two_builds_in_different_places_are_byte_identical(tmp_path, built):
-    # A fresh copy elsewhere starts with an empty cache, so everything is rendered again.
+    # A copy elsewhere with an empty cache: everything is rendered again.
     project = copy_project(tmp_path, "elsewhere")
-    result = run_builder("--out", str(tmp_path / "out"), project=project)
+    result = run_builder("--out", str(tmp_path / "out"), project=project, cache=fresh_cache(tmp_path))
     assert result.returncode == 0, result.stderr
     first, second = outputs(built), outputs(tmp_path / "out")
     assert first.keys() == second.keys() and EPUB_NAME in first
@@ -38,10 +38,12 @@ def test_reproducible_with_the_fonttools_subsetter(tmp_path):
     results = []
     for name in ("one", "two"):
         project = copy_project(tmp_path, name)
-        result = run_builder("handout", "--paper", "a4", "--out", str(project / "out"), project=project, env=env)
+        # Each build renders (an empty cache) and takes well over a second, so the two
+        # subset their fonts at different wall-clock times.
+        result = run_builder("handout", "--paper", "a4", "--out", str(project / "out"), project=project, env=env,
+                             cache=fresh_cache(tmp_path))
         assert result.returncode == 0, result.stderr
         results.append((project / "out" / "handout-a4.pdf").read_bytes())
-        time.sleep(1.1)  # a different wall-clock second for the second build
     assert results[0] == results[1]
 
 
@@ -94,7 +96,7 @@ def test_a_stylesheet_edit_reaches_cached_booklet_parts(tmp_path, monkeypatch):
 def test_the_cache_drops_entries_unused_for_a_month_and_keeps_the_rest(tmp_path):
     project = copy_project(tmp_path, "pruned")
     targets = ["quick-reference", "--paper", "a4"]
-    assert run_builder(*targets, "--out", str(project / "one"), project=project).returncode == 0
+    assert run_builder(*targets, "--out", str(project / "one"), project=project, cache=PROJECT_CACHE).returncode == 0
     cache = project / "build" / ".cache"
     used = sorted(p.name for p in cache.iterdir() if p.suffix in (".bin", ".json"))
     forgotten = ["0123456789abcdef0123456789abcdef.bin", "0123456789abcdef0123456789abcdef.json"]
@@ -108,9 +110,31 @@ def test_the_cache_drops_entries_unused_for_a_month_and_keeps_the_rest(tmp_path)
 
     # Another folder, so the build is not answered by that folder's no-op stamp: it reads
     # its entries from the cache, which marks them used.
-    result = run_builder(*targets, "--out", str(project / "two"), project=project)
+    result = run_builder(*targets, "--out", str(project / "two"), project=project, cache=PROJECT_CACHE)
     assert result.returncode == 0 and "cached" in result.stdout
     left = sorted(p.name for p in cache.iterdir() if p.suffix in (".bin", ".json"))
     assert not set(forgotten) & set(left)
     assert set(used) <= set(left)
     assert (cache / "notes.txt").exists()  # only the cache's own entries are ever deleted
+
+
+def test_a_cache_hit_never_carries_another_epoch(tmp_path):
+    """A library caller may pass its own epoch (Options.epoch): the same sources under another
+    epoch are a different file (fontTools stamps it in the fonts), so the cache must not answer."""
+    from muscledocs.build import Options, Report, build
+
+    class Quiet(Report):
+        def written(self, output, folder):
+            pass
+
+        def done(self, seconds):
+            pass
+
+    made = []
+    for epoch in (1_700_000_000, 1_800_000_000):
+        options = Options(project=ROOT, out=tmp_path / str(epoch), formats=("quick-reference",), papers=("a4",),
+                          jobs=1, epoch=epoch, subsetter="fonttools", cache=tmp_path / "cache")
+        [output] = build(options, Quiet())
+        made.append((output.seconds, output.data))
+    assert made[1][0] is not None, "the second epoch's file came from the cache"
+    assert made[0][1] != made[1][1]

@@ -74,7 +74,8 @@ def render_booklet(name: str, job: BookletJob, context: Context) -> Result:
     def part_pdf(part: Part) -> tuple[bytes, int, list]:
         """The part's PDF, its page count and its proof findings (numbered from its first page)."""
         html = handout_html(job.book, paper, context, part, inline_css=False)
-        key = key_for("booklet-part", paper.name, css, html)  # the HTML leaves the stylesheet out
+        # The HTML leaves the stylesheet out; the epoch and subsetter change the bytes too.
+        key = key_for("booklet-part", paper.name, css, html, str(context.epoch), context.subsetter)
         hit = cache.get(key)
         if hit:
             return hit[0], hit[1]["pages"], hit[1]["findings"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,8 +144,18 @@ def render_pdf(html: str, output: str, base_url: Path, allowed_roots: tuple[Path
         # Only the bundled fonts: never a glyph from the machine's own fonts.
         extra = {"stylesheets": [shared.stylesheet], "font_config": shared.font_config} if shared \
             else {"font_config": bundled_font_config()}
-        document = weasyprint.HTML(string=html, base_url=str(base_url) + "/",
+        def layout(markup: str):
+            return weasyprint.HTML(string=markup, base_url=str(base_url) + "/",
                                    url_fetcher=_fetcher(allowed_roots)).render(pdf_variant=variant, **extra)
+
+        document = layout(html)
+        if (tail := glossary_tail(document)) and tail[1] < GLOSSARY_TAIL_LEAST:
+            # A few terms alone on the glossary's last page: the layout's tighter glossary
+            # (handout.css, data-fit="tight") usually pulls them back; kept only if it does.
+            tight = layout(_HTML_TAG.sub(r'\g<0> data-fit="tight"', html, count=1))
+            tight_tail = glossary_tail(tight)  # None: the glossary is on one page now
+            if tight_tail is None or tight_tail[0] < tail[0]:
+                document = tight
         anchors = first_appearances(document.pages)
         front_pages = 0
         if first_body_anchor:
@@ -157,6 +168,31 @@ def render_pdf(html: str, output: str, base_url: Path, allowed_roots: tuple[Path
             pdf = repair(pdf, origins)  # what WeasyPrint's tagging gets wrong (pdf_structure)
     return Rendered(pdf=pdf, pages=len(document.pages), page_anchors=anchors, front_pages=front_pages,
                     findings=findings)
+
+
+GLOSSARY_TAIL_LEAST = 0.3  # a glossary's last page holding less of its text block than this is tightened
+_HTML_TAG = re.compile(r"<html\b")
+
+
+def glossary_tail(document) -> tuple[int, float] | None:
+    """The glossary's last page (an index) and how much of its height the glossary fills there
+    (0.2: a fifth), or None when the glossary starts and ends on one page (or there is none)."""
+    pages = [i for i, page in enumerate(document.pages) if "glossary-terms" in page.anchors]
+    if len(pages) < 2:
+        return None
+    page = document.pages[pages[-1]]._page_box
+    boxes = [box for box in _descendants(page) if getattr(box, "element", None) is not None
+             and box.element.get("id") == "glossary-terms"]
+    if not boxes:
+        return None
+    bottom = max(box.position_y + box.margin_height() for box in boxes)
+    return pages[-1], (bottom - page.content_box_y()) / page.height
+
+
+def _descendants(box):
+    for child in getattr(box, "children", ()):
+        yield child
+        yield from _descendants(child)
 
 
 FIT_SLOT = "--fitted-font-size--"  # where a one-page output's type size goes in its HTML

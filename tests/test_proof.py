@@ -347,3 +347,28 @@ def test_the_real_book_passes_its_own_proof(tmp_path):
         assert {f"{kind}-{paper}.pdf" for kind in ("handout", "quick-reference", "booklet")
                 for paper in ("a4", "letter")} <= names
 
+    for folder in ("full", "clinic"):
+        for paper in ("a4", "letter"):
+            fill = glossary_last_page_fill(tmp_path / folder / f"handout-{paper}.pdf")
+            assert fill is None or fill >= 0.35, (folder, paper, fill)  # a third of the page, margin included
+
+
+def glossary_last_page_fill(pdf) -> float | None:
+    """How far down the page the text of the glossary's last page reaches (0.25: a quarter of
+    the page), read from the printed PDF; None when the glossary is on one page."""
+    import pypdfium2
+
+    document = pypdfium2.PdfDocument(str(pdf))
+    texts = [" ".join(page.get_textpage().get_text_range().split()) for page in document]
+    first = next(i for i, text in enumerate(texts) if text.startswith("Glossary"))
+    last = next(i for i, text in enumerate(texts) if text.startswith("Notes")) - 1
+    if last == first:
+        return None
+    page = document[last]
+    textpage = page.get_textpage()
+    height = page.get_height()
+    # The running head and the folio are at the page's edges; the text block's lowest glyph is not.
+    lows = [textpage.get_charbox(i)[1] for i in range(textpage.count_chars())
+            if textpage.get_text_range(i, 1).strip()]
+    body = [y for y in lows if 0.1 * height < y < 0.9 * height]
+    return (height - min(body)) / height

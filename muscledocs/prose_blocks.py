@@ -114,7 +114,10 @@ def promote_figures(state: StateCore) -> None:
                 caption = escape(str(image.attrGet("title") or ""))
                 src = escape(str(image.attrGet("src") or ""))
                 fig = Token("html_block", "", 0, map=tok.map)
-                fig.content = (f'<figure id="{tok.attrGet("id")}" class="figure">'
+                # One of the builder's drawings is named in the class too, so a layout can size it.
+                drawing = src.removeprefix("figure:") if src.startswith("figure:") else ""
+                classes = "figure" + (f" {drawing}" if re.fullmatch(r"[a-z0-9-]+", drawing) else "")
+                fig.content = (f'<figure id="{tok.attrGet("id")}" class="{classes}">'
                                f'<img src="{src}" alt="{alt}"/>'
                                + (f"<figcaption>{caption}</figcaption>" if caption else "")
                                + "</figure>\n")

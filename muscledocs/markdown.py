@@ -4,6 +4,7 @@ The work is done by small markdown-it core rules that share the chapter's `state
 (prose_model.ProseEnv), run in this order after parsing:
 
   prose_syntax   refuse Markdown the outputs do not support (task lists, indented code, ...)
+  prose_editions  drop paragraphs and list items marked {only: group} for groups the edition omits
   prose_text     {{ name }} substitutions from the book's data; characters the fonts lack
   prose_html     the HTML policy (a few inline tags, rebuilt; everything else refused)
   prose_links    images and links checked and mapped to internal URLs
@@ -25,6 +26,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from .model import Section
 from .prose_blocks import block_ids, promote_figures, resolve_fragments, section_keys
+from .prose_editions import edition_blocks
 from .prose_footnotes import footnotes
 from .prose_html import html_policy
 from .prose_links import resolve_links
@@ -36,6 +38,7 @@ __all__ = ["LinkContext", "Problem", "Prose", "render_prose"]
 
 RULES = [
     ("refuse_unsupported", refuse_unsupported),
+    ("edition_blocks", edition_blocks),
     ("substitute", substitute),
     ("check_characters", check_characters),
     ("html_policy", html_policy),

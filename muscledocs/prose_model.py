@@ -47,6 +47,8 @@ class LinkContext:
     figure_alt: Mapping[str, str] = field(default_factory=dict)  # their generated descriptions
     substitutions: Mapping[str, str] = field(default_factory=dict)  # {{ name }} -> text
     definition_lists: bool = False  # only the glossary may use them
+    book_groups: tuple[str, ...] = ()  # every group id of the book, for {only: …} marks
+    edition_groups: frozenset[str] | None = None  # the groups this edition prints; None: all
 
 
 @dataclass

@@ -98,7 +98,9 @@ def load_book(project: Path, edition: Edition | None = None) -> Book:
     links = LinkContext(project=project, chapter_path=chapters_dir / "x.md",
                         chapter_files=chapter_files_map, figures=frozenset(PROSE_FIGURES),
                         figure_alt={name: figure.describe(groups, strings) for name, figure in PROSE_FIGURES.items()},
-                        substitutions=substitutions(groups, strings))
+                        substitutions=substitutions(groups, strings),
+                        book_groups=tuple(cid for cid, (kind, _line) in order.items() if kind == "group"),
+                        edition_groups=frozenset(group.id for group in groups))
     chapters = []
     section_links: list[tuple[Path, str, str, int]] = []
     for chapter_id, (kind, _line) in order.items():

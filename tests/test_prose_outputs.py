@@ -166,6 +166,18 @@ def test_counts_and_lists_follow_the_edition(tmp_path):
     img = next(i for i in intro.iter(f"{XHTML}img") if "stride-chart" in i.get("src"))
     assert img.get("alt") == chart.alt
 
+    # The closing plan's advice for the core and the hip flexors is marked {only: …}: this
+    # edition has neither, so neither output gives it; the calves' stretch stays, unmarked.
+    closing = _words("".join(_chapter_xhtml(out, "closing").itertext()))
+    pdf_all = _words(" ".join(p.extract_text() for p in PdfReader(out / "handout-a4.pdf").pages))
+    for text in (closing, pdf_all):
+        assert "Stretch the calves after runs" in text
+        assert "Train the core two or three times" not in text and "Stretch the hip flexors" not in text
+        assert "{only" not in text and "only:" not in text
+    full_closing = _words(re.sub("<[^>]+>", "", "".join(s.html for s in load_book(ROOT).chapters[-2].sections)))
+    assert "Train the core two or three times a week, for five to ten minutes." in full_closing
+    assert "Stretch the hip flexors after runs" in full_closing and "{only" not in full_closing
+
 
 def test_renderer_never_falls_back_to_the_machines_fonts():
     """★ is in DejaVu Sans (installed here) but in no bundled face. Validation refuses it in a

@@ -405,6 +405,15 @@ CASES = [
          [f'chapters/{INTRO}:{line(INTRO, "## How to use the chapters") + 2}: link "#ubungen" points at no section '
           "of this chapter. Sections here: #who-this-handout-is-for, #which-muscles-we-mean, "
           "#why-it-helps-to-know-them, #the-stride, #übungen-für-läufer, #how-to-use-the-chapters"]),
+    # ---- text for some groups only
+    Case("only-mark-names-no-group", [replace(f"chapters/{CL}", "{only: core}", "{only: shins}")],
+         [f'chapters/{CL}:{line(CL, "{only: core}")}: {{only: …}} names no group "shins". '
+          f"Name group ids from chapters/book.yaml: {VALID}"]),
+    Case("only-mark-inside-its-item", [replace(f"chapters/{CL}", "for five to ten minutes. {only: core}",
+                                               "{only: core} for five to ten minutes.")],
+         [f'chapters/{CL}:{line(CL, "{only: core}")}: an {{only: …}} mark must end its paragraph or list item, '
+          'once. Move it to the end of the paragraph or list item it limits, for example '
+          '"- Train the core twice a week. {only: core}"']),
     # ---- several files at once: every error, sorted by path and line
     Case("errors-in-several-files", [
         append(f"chapters/{G}", "![A runner](https://example.org/runner.png)"),

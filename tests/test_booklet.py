@@ -188,3 +188,23 @@ def test_output_is_deterministic(tmp_path: Path):
         env=env,
     ).stdout
     assert other == first
+
+
+@pytest.mark.parametrize("sheet", ["a4", "letter"])
+def test_fold_marks_on_each_sheets_outside_8mm_in_and_6mm_long(built, sheet):
+    """The README's fold marks: a tick at the middle of the top and bottom edges of every
+    sheet's outside, from 8 mm to 14 mm in (office printers do not print nearer the edge)."""
+    reader = PdfReader(built / f"booklet-{sheet}.pdf")
+    width, height = SHEET_SIZE[sheet]
+    tick = re.compile(rb"([\d.]+) ([\d.]+) m ([\d.]+) ([\d.]+) l S")
+    mm = 72 / 25.4
+    for index, side in enumerate(reader.pages):
+        ticks = [tuple(float(v) for v in found) for found in tick.findall(side.get_contents().get_data())]
+        if index % 2:
+            assert ticks == [], f"sheet side {index + 1} is an inside: no marks"
+            continue
+        assert len(ticks) == 2, index
+        for x0, y0, x1, y1 in ticks:
+            assert x0 == x1 == pytest.approx(width / 2, abs=0.01)
+            near, far = sorted((min(y0, height - y0), min(y1, height - y1)))
+            assert (near / mm, far / mm) == pytest.approx((8, 14), abs=0.01)

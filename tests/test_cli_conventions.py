@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EPUB_NAME, ROOT, run_builder
+from conftest import EPUB_NAME, PROJECT_CACHE, ROOT, run_builder
 from muscledocs import cli
 
 
@@ -49,8 +49,9 @@ def test_list_groups_prints_the_ids_and_titles_in_order():
 def test_quiet_prints_nothing_and_verbose_says_what_renders(tmp_path):
     quiet = run_builder("quick-reference", "--paper", "a4", "-q", "--out", str(tmp_path / "q"))
     assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""
-    project = project_copy(tmp_path / "project")  # a cache of its own: the output really renders
-    loud = run_builder("quick-reference", "--paper", "letter", "-v", project=project)
+    project = project_copy(tmp_path / "project")
+    loud = run_builder("quick-reference", "--paper", "letter", "-v", project=project,
+                       cache=PROJECT_CACHE)  # a cache of its own: the output really renders
     assert "  rendering quick-reference-letter.pdf" in loud.stderr.splitlines()
     assert "quick-reference-letter.pdf  1 page" in loud.stdout
 

@@ -62,7 +62,7 @@ def test_title_page_names_the_clinic_date_coach_and_contact(clinic_epub):
     assert fields == {"Date": DATE, "Coach": "Sam Rivera", "Contact": "sam@example.org"}
     assert edition.find(".//x:time", NS).get("datetime") == "2026-12-03"
     assert edition.find(".//x:a", NS).get("href") == "mailto:sam@example.org"
-    assert "covers Glutes and Calves" in "".join(edition.itertext())
+    assert "covers the glutes and calves." in "".join(edition.itertext())
     landmarks = xml(clinic_epub, "EPUB/nav.xhtml").find(".//x:nav[@epub:type='landmarks']", NS)
     assert {a.get(EPUB_TYPE): a.get("href") for a in landmarks.iterfind(".//x:a", NS)}["titlepage"] == \
         "titlepage.xhtml"

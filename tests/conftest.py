@@ -39,6 +39,31 @@ def run_builder(*args: str, project: Path = ROOT, env: dict | None = None, timeo
                           timeout=timeout, env=builder_env(env, cache))
 
 
+def run_cli(*args: str, project: Path = ROOT, cache: Path | str = SESSION_CACHE):
+    """The command line run in this process: the same code as make_docs.py from parsing the
+    arguments to the exit status, without starting Python and importing the builder again.
+    For tests of what the builder says and does; tests of the process itself (signals, a
+    terminal, the environment, python -m) use run_builder."""
+    import contextlib
+
+    from muscledocs.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    saved, environment = dict(os.environ), builder_env(None, cache)
+    os.environ.clear()
+    os.environ.update(environment)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                status = main(["--project", str(project), *args], default_project=ROOT)
+            except SystemExit as exit_:  # argparse's usage errors
+                status = exit_.code if isinstance(exit_.code, int) else 2
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return subprocess.CompletedProcess(["make_docs.py", *args], status, out.getvalue(), err.getvalue())
+
+
 def builder_command(*args: str, project: Path = ROOT) -> list[str]:
     return [sys.executable, str(ROOT / "make_docs.py"), "--project", str(project), *args]
 

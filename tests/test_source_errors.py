@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import EPUB_NAME, ROOT, run_builder
+from conftest import EPUB_NAME, ROOT, run_cli
 from muscledocs.validate import load_book
 
 CHAPTERS = ROOT / "chapters"
@@ -457,7 +457,7 @@ def _make_project(tmp_path: Path, case: Case) -> Path:
 def good_outputs(tmp_path_factory) -> dict[str, bytes]:
     """A folder holding the outputs of a good build (the EPUB) and a file of the user's own."""
     out = tmp_path_factory.mktemp("good")
-    result = run_builder("epub", "--out", str(out))
+    result = run_cli("epub", "--out", str(out))
     assert result.returncode == 0, result.stderr
     (out / "notes.txt").write_text("a file of the user's own\n")
     return out
@@ -471,7 +471,7 @@ def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
 def test_source_error(case: Case, tmp_path):
     project = _make_project(tmp_path, case)
     args = [a.format(project=project) for a in case.args]
-    result = run_builder(*args, project=project)
+    result = run_cli(*args, project=project)
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr, result.stderr
     assert result.returncode == case.status, result.stderr
     lines = result.stderr.splitlines()
@@ -486,7 +486,7 @@ def test_source_error(case: Case, tmp_path):
         # The real build (every output) refuses exactly what --check refuses, with the same words.
         out = tmp_path / "out"
         build_args = [a for a in args if a != "--check"] + ["--jobs", "1", "--out", str(out)]
-        built = run_builder(*build_args, project=project)
+        built = run_cli(*build_args, project=project)
         assert (built.returncode, built.stderr.splitlines()) == (case.status, lines)
         assert not out.exists()
 
@@ -496,14 +496,14 @@ def test_failed_build_leaves_previous_outputs_alone(case: Case, tmp_path, good_o
     project = _make_project(tmp_path, case)
     before = _snapshot(good_outputs)
     assert EPUB_NAME in before
-    result = run_builder("epub", "--out", str(good_outputs), project=project)
+    result = run_cli("epub", "--out", str(good_outputs), project=project)
     assert result.returncode == 1, result.stderr
     assert result.stderr.splitlines() == [*case.expected, _summary(len(case.expected))]
     assert result.stdout == ""
     assert _snapshot(good_outputs) == before  # byte for byte, not even touched
     # A build that fails does not create its output folder either.
     fresh = tmp_path / "fresh" / "out"
-    assert run_builder("pdf", "--paper", "a4", "--out", str(fresh), project=project).returncode == 1
+    assert run_cli("pdf", "--paper", "a4", "--out", str(fresh), project=project).returncode == 1
     assert not fresh.exists()
 
 
@@ -516,6 +516,6 @@ def test_bom_and_crlf_sources_give_the_same_book(sample_project):
 
 def test_check_writes_nothing(sample_project, tmp_path):
     out = tmp_path / "out"
-    result = run_builder("--check", "--out", str(out), project=sample_project)
+    result = run_cli("--check", "--out", str(out), project=sample_project)
     assert result.returncode == 0, result.stderr
     assert not out.exists() and not (sample_project / "build").exists()

@@ -7,9 +7,12 @@ origin, size and path checks), app.py (the routes) and static/ (the two pages)."
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import sys
 
 from ..terminal import paint
+
+SERVER_PACKAGES = ("starlette", "uvicorn", "watchfiles", "pypdfium2")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,9 +25,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def serve(project, args: argparse.Namespace) -> int:
-    from ..errors import UsageError
-    from .runner import PreviewServer
+    from ..errors import EnvironmentProblem, UsageError
     from .security import is_loopback
+
+    missing = [name for name in SERVER_PACKAGES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise EnvironmentProblem(f"the preview server needs {', '.join(missing)}, not installed here. Install the "
+                                 "server's packages: pip install -e '.[serve]' (or pip install "
+                                 f"{' '.join(SERVER_PACKAGES)})")
+    from .runner import PreviewServer
 
     if not 0 <= args.port <= 65535:
         raise UsageError("--port must be between 0 and 65535")

@@ -148,6 +148,7 @@ def create_app(builder: Builder, allowed_hosts: set[str], port_of, closing: thre
         Route("/editions/{edition}/{name}", edition_file),
     ]
     app = Starlette(routes=routes, exception_handlers={404: _json_404, 405: _json_405, 500: _json_500})
+    app.router.redirect_slashes = False  # /assets is not found, not redirected to a listing that is not there
     return Guard(app, allowed_hosts, port_of)
 
 

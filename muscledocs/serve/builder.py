@@ -54,17 +54,20 @@ def error_items(exc: BaseException) -> list[dict]:
 
 
 class QuietReport(Report):
-    """The server says one line per build itself; it keeps what is rendering for the page."""
+    """The server says one line per build itself; what is rendering goes to `on_change` (the status)."""
 
-    def __init__(self):
+    def __init__(self, on_change=lambda names: None):
         self.rendering_now: list[str] = []
+        self.on_change = on_change
 
     def rendering(self, name: str) -> None:
         self.rendering_now.append(name)
+        self.on_change(list(self.rendering_now))
 
     def rendered(self, name: str, seconds: float) -> None:
         if name in self.rendering_now:
             self.rendering_now.remove(name)
+        self.on_change(list(self.rendering_now))
 
     def written(self, output: Output, folder: Path) -> None:
         pass
@@ -98,6 +101,7 @@ class Builder:
         self.views: dict[str, dict] = {}
         self.epub: EpubView | None = None
         self.seconds = 0.0
+        self.rendering: list[str] = []  # the outputs rendering right now
         self.saved_at = 0.0  # when the change being built was seen
 
     # ------------------------------------------------------------------ the loop
@@ -184,7 +188,7 @@ class Builder:
 
     def _build_all(self, started: float) -> None:
         settings = dict(formats=tuple(FORMATS), papers=papers.defaults(), edition=Edition(), keep_html=False)
-        report = QuietReport()
+        report = QuietReport(lambda names: self._publish(rendering=names))
         try:
             stamp = inputs_digest(self.project, repr(sorted(settings.items())))  # the CLI's, so it sees no change
             options = Options(project=self.project, out=self.project.build, jobs=self.jobs, cache=self.cache_folder,
@@ -204,8 +208,8 @@ class Builder:
                     _document(output.name, self.images.register(output.data), _labels(output)))
         epub = next((EpubView.of(o.data) for o in outputs if o.format == "epub"), None)
         findings = [f for o in outputs for f in o.findings]
-        self._publish(state="ok", stage=None, errors=[], outputs={o.name: o for o in outputs}, views=views,
-                      epub=epub, findings=findings, seconds=time.perf_counter() - started, finished=True)
+        self._publish(state="ok", stage=None, errors=[], rendering=[], outputs={o.name: o for o in outputs},
+                      views=views, epub=epub, findings=findings, seconds=time.perf_counter() - started, finished=True)
         pages = sum(o.pages for o in outputs if o.name.endswith(".pdf"))
         self.say(f"build {self.number}: ok, {len(outputs)} files ({pages} PDF pages) in "
                  f"{time.perf_counter() - started:.1f} s; {len(findings)} page-proof findings")
@@ -215,7 +219,7 @@ class Builder:
     def _publish(self, failed: list[dict] | None = None, finished: bool = False, **changes) -> None:
         with self._state:
             if failed is not None:
-                changes.update(state="failed", stage=None, errors=failed)
+                changes.update(state="failed", stage=None, errors=failed, rendering=[])
                 finished = True
             for name, value in changes.items():
                 setattr(self, name, value)
@@ -235,6 +239,7 @@ class Builder:
                 "version": self.version,
                 "state": self.state,
                 "stage": self.stage,
+                "rendering": list(self.rendering),
                 "seconds": round(self.seconds, 3),
                 "errors": list(self.errors),
                 "outputs": [{"name": o.name, "format": o.format, "pages": o.pages, "url": f"/files/{o.name}"}

@@ -24,7 +24,8 @@ function showStatus(status) {
   document.body.dataset.build = status.build;
   document.body.dataset.state = status.state;
   const text = {
-    building: status.stage === "all" ? "A4 pages up to date; building the other outputs…" : "Building…",
+    building: status.stage === "all"
+      ? `A4 pages up to date; rendering ${status.rendering.join(", ") || "the other outputs"}…` : "Building…",
     ok: `Build ${status.build}: up to date (${status.seconds.toFixed(1)} s)`,
     failed: `Build ${status.build} failed: ${status.errors.length} error${status.errors.length === 1 ? "" : "s"}`,
   }[status.state];

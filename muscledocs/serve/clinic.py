@@ -20,6 +20,7 @@ from ..formats import FORMATS
 LIMITS = {"clinic": 100, "coach": 100, "contact": 120, "date": 10}  # what fits a cover line
 TEXT_FIELDS = ("clinic", "date", "coach", "contact")
 EDITIONS = "editions"  # build/editions/<name>/: never the folder the book's own outputs are in
+FORMAT_NAMES = {"handout": "Handout", "quick-reference": "Quick reference", "booklet": "Booklet", "epub": "EPUB"}
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -38,7 +39,7 @@ class ClinicRequest:
     def toml(self) -> str:
         """The edition file: the same edition from the command line, later."""
         edition = self.settings.edition
-        targets = " ".join(f.replace("_", "-") for f in self.formats) if set(self.formats) != set(FORMATS) else ""
+        targets = " ".join(self.formats) if set(self.formats) != set(FORMATS) else ""  # the CLI targets
         lines = [f"# A clinic edition. Rebuild it with: python make_docs.py {targets + ' ' if targets else ''}"
                  f"--edition {self.name}.toml",
                  f"only = [{', '.join(_quoted(g) for g in edition.only)}]"]
@@ -106,7 +107,8 @@ def choices(group_titles: list[tuple[str, str]]) -> dict:
     return {"groups": [{"id": g, "title": t} for g, t in group_titles],
             "papers": [{"id": p.name, "title": p.label} for p in papers.PAPERS.values()],
             "default_papers": list(papers.defaults()),
-            "formats": [{"id": name, "title": fmt.summary} for name, fmt in FORMATS.items()],
+            "formats": [{"id": name, "title": f"{FORMAT_NAMES.get(name, name)}: {fmt.summary}"}
+                        for name, fmt in FORMATS.items()],
             "limits": LIMITS}
 
 

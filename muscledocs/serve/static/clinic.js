@@ -76,6 +76,7 @@ form.addEventListener("submit", async (event) => {
       el("p", {}, el("a", { href: answer.zip, id: "zip", text: "Download every file as one zip" })),
       el("p", {}, el("a", { href: answer.edition, id: "edition", text: "Download the edition file" }),
         " — rebuild it later with ", el("code", { text: `python make_docs.py --edition ${answer.name}.toml` })));
+    result.scrollIntoView({ block: "nearest" });
   } catch (error) {
     result.replaceChildren(el("p", { class: "error", text: `The server did not answer (${error.message}).` }));
   } finally {

@@ -406,3 +406,93 @@ def test_ctrl_c_stops_the_server_cleanly(sample_project):
     assert "stopped." in out and "Traceback" not in err
     leftovers = [p for p in sample_project.rglob("*") if p.name.endswith(".part") or p.name.startswith(".tmp")]
     assert leftovers == []
+
+
+# --------------------------------------------------------------------------- the parts, without a server
+
+
+def test_served_files_stay_inside_their_folder(tmp_path):
+    from muscledocs.serve.security import safe_file
+
+    root, outside = tmp_path / "assets", tmp_path / "outside"
+    (root / "sub").mkdir(parents=True)
+    outside.mkdir()
+    (root / "sub" / "map.svg").write_text("<svg/>")
+    (root / ".hidden").write_text("x")
+    (outside / "secret.txt").write_text("x")
+    (root / "out.txt").symlink_to(outside / "secret.txt")
+    (root / "out-folder").symlink_to(outside)
+    (root / "in.svg").symlink_to(root / "sub" / "map.svg")
+    assert safe_file((root,), "sub/map.svg") == (root / "sub" / "map.svg").resolve()
+    assert safe_file((root,), "in.svg") == (root / "sub" / "map.svg").resolve()  # a link that stays inside
+    for path in ("out.txt", "out-folder/secret.txt", "../outside/secret.txt", "sub/../../outside/secret.txt",
+                 ".hidden", "sub", "", "/etc/passwd", "sub\\map.svg", "sub//map.svg", "nothing.svg"):
+        assert safe_file((root,), path) is None, path
+
+
+def test_the_form_and_its_edition_file_give_the_command_lines_edition(sample_project):
+    from muscledocs.config import read_edition_file, settle
+    from muscledocs.errors import UsageError
+    from muscledocs.serve.clinic import read_form
+    from muscledocs.validate import group_ids
+
+    ids = group_ids(sample_project)
+    fields = {"only": ["calves", "glutes"], "clinic": ["Thursday \"Track\" Night"], "date": ["2026-12-03"],
+              "coach": ["Sam Rivera"], "contact": [""], "paper": ["letter", "a4"], "format": ["handout", "epub"]}
+    wanted, errors = read_form(fields, ids)
+    assert errors == {}
+    assert wanted.settings.edition.only == ("glutes", "calves")  # the book's order, as on the command line
+    assert wanted.settings.papers == ("a4", "letter") and wanted.formats == ("handout", "epub")
+    assert "python make_docs.py handout epub --edition" in wanted.toml()
+    path = sample_project / f"{wanted.name}.toml"
+    path.write_text(wanted.toml(), encoding="utf-8")
+    again = settle(read_edition_file(path, sample_project), {}, ids)
+    assert again.edition == wanted.settings.edition and again.papers == wanted.settings.papers
+    # A bad date reads as the command line says it, without the option's name.
+    _, errors = read_form(dict(fields, date=["2026-02-30"]), ids)
+    with pytest.raises(UsageError) as cli:
+        settle({}, {"date": "2026-02-30"}, ids)
+    assert errors == {"date": str(cli.value).removeprefix("--date ")}
+
+
+def test_a_booklet_finding_links_to_the_sheet_side_its_page_is_on():
+    from muscledocs.build import Output
+    from muscledocs.formats import Result
+    from muscledocs.imposition import page_order
+    from muscledocs.proof import Finding
+    from muscledocs.serve.builder import _finding
+
+    booklet = Output("booklet-a4.pdf", "booklet", Result(b"", 40, sheets=20), None)
+    for page in (1, 2, 21, 40):
+        target = _finding(Finding("booklet-a4.pdf", page, "a runt", "runt"), booklet)["target"]
+        side = int(target.rsplit("-", 1)[1])
+        assert page - 1 in page_order(40)[side]
+    handout = Output("handout-a4.pdf", "handout", Result(b"", 29), None)
+    assert _finding(Finding("handout-a4.pdf", 13, "x", "runt"), handout)["target"] == "page-handout-a4.pdf-12"
+
+
+def test_page_images_are_rendered_once_per_drawing():
+    import pikepdf
+
+    from muscledocs.serve.pages import PageImages
+
+    def pdf(colours: list[str]) -> bytes:
+        document = pikepdf.new()
+        for colour in colours:
+            page = document.add_blank_page(page_size=(200, 300))
+            page.obj.Contents = document.make_stream(f"{colour} rg 20 20 100 100 re f".encode())
+        out = io.BytesIO()
+        document.save(out)
+        return out.getvalue()
+
+    images = PageImages(scale=0.5)
+    first = images.register(pdf(["1 0 0", "0 1 0", "0 0 1"]))
+    for page in first:
+        assert images.png(page.digest).startswith(b"\x89PNG")
+    assert images.rendered == 3
+    second = images.register(pdf(["1 0 0", "0 0 0", "0 0 1"]))  # another PDF; only its middle page differs
+    assert [a.digest == b.digest for a, b in zip(first, second, strict=True)] == [True, False, True]
+    for page in second:
+        images.png(page.digest)
+    assert images.rendered == 4
+    assert images.png("0" * 32) is None

@@ -140,13 +140,18 @@ class Builder:
     def _watch(self) -> None:
         import watchfiles
 
-        # `step`: the quiet time that ends a burst of saves; `debounce`: the longest burst.
-        for _changes in watchfiles.watch(*self.watched_folders(), stop_event=self._stopping, step=50,
-                                         debounce=1000, rust_timeout=500, yield_on_timeout=False,
-                                         watch_filter=watchfiles.DefaultFilter()):
-            if self.stopping:
-                return
-            self.changed()
+        try:
+            # `step`: the quiet time that ends a burst of saves; `debounce`: the longest burst.
+            for _changes in watchfiles.watch(*self.watched_folders(), stop_event=self._stopping, step=50,
+                                             debounce=1000, rust_timeout=500, yield_on_timeout=False,
+                                             watch_filter=watchfiles.DefaultFilter()):
+                if self.stopping:
+                    return
+                self.changed()
+        except Exception as exc:  # say so in the page: saves would go unnoticed from now on
+            with self.lock:
+                self._publish(failed=[{"path": "", "line": 0, "message": f"cannot watch the sources: {exc}",
+                                       "hint": "Restart the server (on Linux, raise fs.inotify.max_user_watches)"}])
 
     def _loop(self) -> None:
         while True:
@@ -263,7 +268,8 @@ def _tab(title: str, documents: list) -> dict:
 
 
 def _document(name: str, pages, labels: list[str]) -> dict:
-    return {"name": name, "download": f"/files/{name}",
+    unit = ("sheet side", "sheet sides") if name.startswith("booklet-") else ("page", "pages")
+    return {"name": name, "download": f"/files/{name}", "count": f"{len(labels)} {unit[len(labels) != 1]}",
             "pages": [{"label": label, "url": page.url, "width": round(page.width, 1), "height": round(page.height, 1)}
                       for page, label in zip(pages, labels, strict=True)]}
 

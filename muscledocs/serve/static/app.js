@@ -105,7 +105,7 @@ function showDocument(panel, doc) {
     panel.append(block);
   }
   block.querySelector("h2 .count")?.remove();
-  block.querySelector("h2 .name").after(el("span", { class: "count", text: ` ${doc.pages.length} pages` }));
+  block.querySelector("h2 .name").after(el("span", { class: "count", text: ` ${doc.count}` }));
   const grid = block.querySelector(".pages");
   doc.pages.forEach((page, index) => {
     let figure = grid.children[index];

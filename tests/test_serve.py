@@ -215,32 +215,70 @@ def test_a_burst_of_saves_is_one_build_and_a_save_during_a_build_builds_again(se
     restore(server, project)
 
 
-def test_a_broken_front_matter_shows_the_overlay_over_the_last_good_pages(server, browser, project):
+def test_broken_front_matter_shows_the_overlay_over_the_last_good_pages(server, browser, project):
     page = open_page(browser, server)
     shown_build(page, status(server)["build"])
     pages_before = page.locator('[data-doc="handout-a4.pdf"] figure').count()
-    chapter = project / "chapters" / "03-hip-flexors.md"
-    good = chapter.read_text(encoding="utf-8")
-    assert good.splitlines()[2] == "title: Hip Flexors"
+    broken = {"03-hip-flexors.md": "title: Hip Flexors", "05-hamstrings.md": "title: Hamstrings"}
+    good = {name: (project / "chapters" / name).read_text(encoding="utf-8") for name in broken}
+    for name, line in broken.items():
+        assert good[name].splitlines()[2] == line
     number = status(server)["build"]
     try:
-        chapter.write_text(good.replace("title: Hip Flexors", "title: [Hip Flexors", 1), encoding="utf-8")
-        failed = settled_after(server, number, "the broken chapter's build")
+        for name, line in broken.items():
+            (project / "chapters" / name).write_text(good[name].replace(line, line.replace(": ", ": ["), 1),
+                                                     encoding="utf-8")
+        failed = settled_after(server, number, "the broken chapters' build")
         assert failed["state"] == "failed"
-        assert {(e["path"], e["line"]) for e in failed["errors"]} == {("chapters/03-hip-flexors.md", 3)}
+        assert {(e["path"], e["line"]) for e in failed["errors"]} == {(f"chapters/{name}", 3) for name in broken}
         overlay = page.locator("#overlay")
         overlay.wait_for(state="visible", timeout=30_000)
-        assert "chapters/03-hip-flexors.md:3: " in overlay.inner_text()
-        assert "YAML syntax error" in overlay.inner_text()
+        for name in broken:  # every error, each at its file and line
+            assert f"chapters/{name}:3: YAML syntax error" in overlay.inner_text()
         # The last good pages stay underneath.
         assert page.locator('[data-doc="handout-a4.pdf"] figure').count() == pages_before
         page.screenshot(path="/tmp/serve-test-overlay.png")
     finally:
         number = status(server)["build"]
-        chapter.write_text(good, encoding="utf-8")
-    assert settled_after(server, number, "the fixed chapter's build")["state"] == "ok"
+        for name in broken:
+            (project / "chapters" / name).write_text(good[name], encoding="utf-8")
+    assert settled_after(server, number, "the fixed chapters' build")["state"] == "ok"
     page.locator("#overlay").wait_for(state="hidden", timeout=30_000)
     page.context.close()
+
+
+def test_page_proof_findings_link_to_their_pages(server, browser, project):
+    """A project stylesheet that sets the cover's last line at 5 pt: the proof's small-text rule
+    finds it on the cover of every PDF, and each finding links to that page in its tab. The
+    project had no layouts/ folder: the server notices the new one."""
+    override = project / "layouts" / "print" / "handout.css"
+    number = status(server)["build"]
+    override.parent.mkdir(parents=True)
+    override.write_text((ROOT / "layouts" / "print" / "handout.css").read_text(encoding="utf-8")
+                        + "\n.cover .publisher { font-size: 5pt; }\n", encoding="utf-8")
+    try:
+        found = settled_after(server, number, "the build with the small text")
+        assert found["state"] == "ok"
+        targets = {f["output"]: f["target"] for f in found["findings"] if f["rule"] == "small-text"}
+        assert targets["handout-a4.pdf"] == "page-handout-a4.pdf-0"
+        assert targets["booklet-a4.pdf"] == "page-booklet-a4.pdf-0"  # the cover is on the first sheet side
+        page = open_page(browser, server)
+        shown_build(page, found["build"])
+        links = page.locator("#findings a")
+        assert links.count() == len(found["findings"])
+        page.locator("#findings a", has_text="booklet-a4.pdf page 1:").first.click()
+        assert page.get_attribute("#tab-booklet", "aria-selected") == "true"
+        page.wait_for_selector("#page-booklet-a4\\.pdf-0.flagged")
+        assert page.locator("#view-booklet").is_visible() and page.locator("#view-a4").is_hidden()
+        page.locator("#findings a", has_text="handout-a4.pdf page 1:").first.click()
+        page.wait_for_selector("#page-handout-a4\\.pdf-0.flagged")
+        assert page.get_attribute("#tab-a4", "aria-selected") == "true"
+        page.screenshot(path="/tmp/serve-test-findings.png")
+        page.context.close()
+    finally:
+        number = status(server)["build"]
+        shutil.rmtree(project / "layouts")
+    assert settled_after(server, number, "the build without the override")["findings"] == []
 
 
 def test_status_reports_builds_errors_and_outputs(server, project):

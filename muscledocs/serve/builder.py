@@ -141,13 +141,20 @@ class Builder:
         import watchfiles
 
         try:
-            # `step`: the quiet time that ends a burst of saves; `debounce`: the longest burst.
-            for _changes in watchfiles.watch(*self.watched_folders(), stop_event=self._stopping, step=50,
-                                             debounce=1000, rust_timeout=500, yield_on_timeout=False,
-                                             watch_filter=watchfiles.DefaultFilter()):
-                if self.stopping:
-                    return
-                self.changed()
+            while not self.stopping:
+                folders = self.watched_folders()
+                # `step`: the quiet time that ends a burst of saves; `debounce`: the longest burst. Every
+                # half second without changes it also looks for a layouts/ or assets/ folder made since.
+                for changes in watchfiles.watch(*folders, stop_event=self._stopping, step=50, debounce=1000,
+                                                rust_timeout=500, yield_on_timeout=True,
+                                                watch_filter=watchfiles.DefaultFilter()):
+                    if self.stopping:
+                        return
+                    if changes:
+                        self.changed()
+                    if self.watched_folders() != folders:
+                        self.changed()
+                        break  # watch the new set of folders
         except Exception as exc:  # say so in the page: saves would go unnoticed from now on
             with self.lock:
                 self._publish(failed=[{"path": "", "line": 0, "message": f"cannot watch the sources: {exc}",

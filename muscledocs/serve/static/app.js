@@ -140,8 +140,9 @@ function showFindings(status) {
       const target = document.getElementById(finding.target);
       if (!target) return;
       select(target.closest("section").dataset.tab);
-      target.scrollIntoView({ block: "start" });
+      for (const flagged of document.querySelectorAll(".page.flagged")) flagged.classList.remove("flagged");
       target.classList.add("flagged");
+      target.scrollIntoView({ block: "start" });
     });
     return el("li", { class: `rule-${finding.rule}` }, link);
   }));

@@ -2,6 +2,7 @@
 """Benchmark the builder against bare WeasyPrint and pandoc; print medians and ratios.
 
     python bench/run.py [--runs 3]
+    python bench/run.py --serve-only   # the preview server: save -> A4 page images in the browser
 
 Every scenario runs in a scratch copy of the project (chapters and assets; the code and layouts
 are this checkout's), so the repository's own build/ folder is never touched. Timings are wall
@@ -17,6 +18,7 @@ import os
 import platform
 import resource
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -84,8 +86,12 @@ def median(values: list[float]) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3, help="runs per scenario (median reported)")
+    parser.add_argument("--serve-only", action="store_true",
+                        help="only the preview server's scenario: a one-chapter save to its A4 pages fetched")
     options = parser.parse_args()
     runs = options.runs
+    if options.serve_only:
+        return serve_scenario(runs)
     if not shutil.which("pandoc"):
         sys.exit("pandoc is needed for the comparison: apt-get install pandoc")
     weasyprint_cli = shutil.which("weasyprint") or sys.exit("the weasyprint command is missing")
@@ -183,6 +189,89 @@ def main() -> int:
     return 0
 
 
+CHAPTER = "06-calves.md"
+
+
+def _edit(project: Path, original: str, index: int) -> None:
+    (project / "chapters" / CHAPTER).write_text(original.replace(
+        "\n## ", f"\nA new sentence for benchmark edit {index} of {time.time()}.\n\n## ", 1), encoding="utf-8")
+
+
+def serve_scenario(runs: int) -> int:
+    """`make_docs.py serve` on a scratch project: from saving a one-chapter prose edit to the
+    status showing the new build, then to every A4 page image that changed fetched, as the
+    preview page does; against the command line's rebuild after the same edit (before)."""
+    import json
+    import urllib.request
+
+    work = Path(tempfile.mkdtemp(prefix="muscledocs-bench-serve-"))
+    server = None
+    try:
+        project = scratch_project(work, "project")
+        chapter = project / "chapters" / CHAPTER
+        original = chapter.read_text(encoding="utf-8")
+        cli_all, cli_a4 = [], []
+        run([], project)
+        for index in range(runs):
+            _edit(project, original, index)
+            cli_all.append(run([], project))
+            _edit(project, original, index + 100)
+            cli_a4.append(run(["handout", "--paper", "a4", "--out", str(project / "a4-only")], project))
+        chapter.write_text(original, encoding="utf-8")
+
+        server = subprocess.Popen([sys.executable, str(MAKE_DOCS), "--project", str(project), "serve", "--port", "0",
+                                   "-q"], stdout=subprocess.PIPE, text=True)
+        base = server.stdout.readline().split(" at ", 1)[1].split()[0].rstrip("/")
+
+        def status(since: int | None = None) -> dict:
+            query = "" if since is None else f"?since={since}"
+            with urllib.request.urlopen(f"{base}/api/status{query}", timeout=60) as answer:
+                return json.load(answer)
+
+        def settled() -> dict:
+            current = status()
+            while current["state"] == "building":
+                current = status(current["version"])
+            return current
+
+        to_status, to_pages, fetched = [], [], []
+        current = settled()
+        for index in range(runs + 1):  # the first edit warms the server's caches; it is not counted
+            seen = {page["url"] for page in current["views"]["a4"]["documents"][0]["pages"]}
+            number = current["build"]
+            start = time.perf_counter()
+            _edit(project, original, index + 200)
+            while current["build"] <= number:
+                current = status(current["version"])
+            reported = time.perf_counter()
+            new = [p["url"] for p in current["views"]["a4"]["documents"][0]["pages"] if p["url"] not in seen]
+            for url in new:
+                with urllib.request.urlopen(base + url, timeout=60) as answer:
+                    answer.read()
+            shown = time.perf_counter()
+            if index:
+                to_status.append(reported - start)
+                to_pages.append(shown - start)
+                fetched.append(len(new))
+            current = settled()
+        chapter.write_text(original, encoding="utf-8")
+    finally:
+        if server is not None:
+            server.send_signal(signal.SIGINT)
+            server.wait(timeout=300)
+        shutil.rmtree(work, ignore_errors=True)
+    print(_machine(serve=True))
+    print(f"median of {runs} runs each; the same one-chapter prose edit (chapters/{CHAPTER})\n")
+    print(f"  {'before: make_docs.py after the edit (every output)':<58} {median(cli_all):6.2f} s")
+    print(f"  {'before: make_docs.py handout --paper a4 after the edit':<58} {median(cli_a4):6.2f} s")
+    print(f"  {'serve: save -> /api/status shows the new build':<58} {median(to_status):6.2f} s")
+    print(f"  {'serve: save -> changed A4 page images fetched':<58} {median(to_pages):6.2f} s"
+          f"  ({median(fetched):.0f} pages)")
+    verdict = "meets" if median(to_pages) <= 1.5 else "MISSES"
+    print(f"\n  {'save -> A4 pages in the browser':<36} {median(to_pages):5.2f} s target <= 1.5   {verdict}")
+    return 0
+
+
 def proof_cost(html: Path, runs: int) -> tuple[float, float]:
     """Median seconds of the page proof, and of the render it is part of (layout, proof, PDF)."""
     sys.path.insert(0, str(ROOT))
@@ -209,7 +298,7 @@ def _pages(path: Path) -> int:
     return len(PdfReader(path).pages)
 
 
-def _machine() -> str:
+def _machine(serve: bool = False) -> str:
     cpu = "unknown CPU"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -221,10 +310,11 @@ def _machine() -> str:
     from importlib.metadata import version
 
     subsetter = "HarfBuzz" if ctypes.util.find_library("harfbuzz-subset") else "fontTools"
-    pandoc = subprocess.run(["pandoc", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+    pandoc = "" if serve else \
+        subprocess.run(["pandoc", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
     return (f"machine: {os.cpu_count()} cores, {cpu}; {platform.system()} {platform.release()}\n"
             f"Python {platform.python_version()}, WeasyPrint {version('weasyprint')} "
-            f"(font subsetting: {subsetter}), {pandoc}")
+            f"(font subsetting: {subsetter})" + (f", {pandoc}" if pandoc else ""))
 
 
 if __name__ == "__main__":

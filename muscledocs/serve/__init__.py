@@ -31,7 +31,7 @@ def serve(project, args: argparse.Namespace) -> int:
     missing = [name for name in SERVER_PACKAGES if importlib.util.find_spec(name) is None]
     if missing:
         raise EnvironmentProblem(f"the preview server needs {', '.join(missing)}, not installed here. Install the "
-                                 "server's packages: pip install -e '.[serve]' (or pip install "
+                                 "builder again (they are among its dependencies): pip install -e . (or pip install "
                                  f"{' '.join(SERVER_PACKAGES)})")
     from .runner import PreviewServer
 

@@ -261,3 +261,40 @@ def test_booklet_pages_are_numbered_bound_and_listed_in_the_contents(built, pape
             assert min_x > (page_paper.inner_mm - 0.5) * mm, (index, min_x)
         else:
             assert (page_paper.outer_mm - 0.5) * mm < min_x < (page_paper.inner_mm - 0.5) * mm, (index, min_x)
+
+
+@pytest.mark.parametrize("paper,part", [("a4", False), ("letter", False), ("a5", True), ("half-letter", True)])
+def test_the_cover_title_prints_at_the_size_it_was_balanced_for(paper, part):
+    """The builder breaks the cover title into balanced lines for the paper's title size; the
+    laid-out title must be at that size, on those lines (a stylesheet once overrode the size)."""
+    import weasyprint
+
+    from muscledocs import papers
+    from muscledocs.print_html import Part, fonts_css, handout_html, handout_stylesheet
+    from muscledocs.typefaces import bundled_font_config
+
+    book, context = book_context()
+    sheet, fonts = papers.paper(paper), bundled_font_config()
+    if part:  # booklet pages: rendered in parts, with the stylesheet passed apart
+        html = handout_html(book, sheet, context, Part(front=True), inline_css=False)
+        extra = [weasyprint.CSS(string=str(fonts_css()) + handout_stylesheet(sheet, context.templates()),
+                                font_config=fonts)]
+    else:
+        html, extra = handout_html(book, sheet, context), []
+    document = weasyprint.HTML(string=html, base_url=str(ROOT) + "/").render(font_config=fonts, stylesheets=extra)
+
+    def find(box):
+        if getattr(box, "element_tag", "") == "h1" and "cover-title" in (box.element.get("class") or ""):
+            return box
+        return next((found for child in getattr(box, "children", []) if (found := find(child))), None)
+
+    def texts(box):
+        if type(box).__name__ == "TextBox":
+            yield box
+        for child in getattr(box, "children", []):
+            yield from texts(child)
+
+    title = find(document.pages[0]._page_box)
+    assert title.style["font_size"] * 0.75 == pytest.approx(sheet.cover_title_pt)
+    lines = html.split('class="cover-title">', 1)[1].split("</h1>", 1)[0].split("<br/>")
+    assert [box.text for box in texts(title)] == lines  # one text per balanced line: none wraps again

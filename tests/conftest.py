@@ -29,6 +29,8 @@ BOOK_LANGUAGE = yaml.safe_load((ROOT / "chapters" / "book.yaml").read_text(encod
 # Nothing is ever written into the repository's own build/.
 SESSION_CACHE = Path(tempfile.mkdtemp(prefix="muscledocs-test-cache-"))
 atexit.register(shutil.rmtree, SESSION_CACHE, True)
+# What builds in this process read (the preview server's tests; run_cli sets it for itself).
+os.environ["MUSCLEDOCS_CACHE"] = str(SESSION_CACHE)
 PROJECT_CACHE = "project"  # run_builder(cache=PROJECT_CACHE): the project's own build/.cache
 
 

@@ -25,7 +25,7 @@ from types import SimpleNamespace
 import pytest
 from pypdf import PdfReader
 
-from conftest import ROOT, outline_entries, page_text
+from conftest import PROJECT_CACHE, ROOT, builder_env, outline_entries, page_text
 
 pytest.importorskip("starlette", reason="the server's packages are not installed (pip install -e '.[test]')")
 pytest.importorskip("uvicorn", reason="the server's packages are not installed (pip install -e '.[test]')")
@@ -427,7 +427,8 @@ def test_only_generated_files_and_the_projects_assets_are_served(server, project
 
 def test_ctrl_c_stops_the_server_cleanly(sample_project):
     process = subprocess.Popen([sys.executable, str(ROOT / "make_docs.py"), "--project", str(sample_project),
-                                "serve", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                "serve", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env=builder_env(cache=PROJECT_CACHE))  # a cache of its own: the outputs really render
     try:
         first = process.stdout.readline()
         assert first.startswith(f"Serving {sample_project}") and " at http://127.0.0.1:" in first, first

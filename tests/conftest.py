@@ -27,8 +27,13 @@ BOOK_LANGUAGE = yaml.safe_load((ROOT / "chapters" / "book.yaml").read_text(encod
 # render reads, whatever the project's folder), so a hit is always right and an output the session
 # has rendered once is not rendered again; a test about rendering itself passes a fresh cache.
 # Nothing is ever written into the repository's own build/.
-SESSION_CACHE = Path(tempfile.mkdtemp(prefix="muscledocs-test-cache-"))
-atexit.register(shutil.rmtree, SESSION_CACHE, True)
+# With pytest-xdist the workers inherit the controller's folder, and only its maker removes it.
+if os.environ.get("MUSCLEDOCS_TEST_CACHE"):
+    SESSION_CACHE = Path(os.environ["MUSCLEDOCS_TEST_CACHE"])
+else:
+    SESSION_CACHE = Path(tempfile.mkdtemp(prefix="muscledocs-test-cache-"))
+    os.environ["MUSCLEDOCS_TEST_CACHE"] = str(SESSION_CACHE)
+    atexit.register(shutil.rmtree, SESSION_CACHE, True)
 # What builds in this process read (the preview server's tests; run_cli sets it for itself).
 os.environ["MUSCLEDOCS_CACHE"] = str(SESSION_CACHE)
 PROJECT_CACHE = "project"  # run_builder(cache=PROJECT_CACHE): the project's own build/.cache
@@ -95,9 +100,14 @@ def canonical_groups() -> list[dict]:
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> Path:
-    """Every output of the real project, built once for the session."""
+    """Every output of the real project, built once for the session. Parallel workers take
+    turns, so the first renders and the others read its renders from the shared cache."""
+    import fcntl
+
     out = tmp_path_factory.mktemp("build")
-    result = run_builder("--out", str(out))
+    with open(SESSION_CACHE / "built.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        result = run_builder("--out", str(out))
     assert result.returncode == 0, result.stderr
     return out
 

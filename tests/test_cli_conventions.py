@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EPUB_NAME, PROJECT_CACHE, ROOT, run_builder
+from conftest import EPUB_NAME, PROJECT_CACHE, ROOT, builder_env, run_builder
 from muscledocs import cli
 
 
@@ -97,8 +97,8 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(tmp_path):
 
 
 def test_a_progress_line_on_a_terminal(tmp_path):
-    env = dict(os.environ, TERM="xterm")
-    project = project_copy(tmp_path / "project")  # a cache of its own: the output really renders
+    env = builder_env(dict(os.environ, TERM="xterm"), PROJECT_CACHE)  # a cache of its own: it really renders
+    project = project_copy(tmp_path / "project")
     shown = run_in_terminal(["--project", str(project), "quick-reference", "--paper", "a4"], env)
     assert "rendering quick-reference-a4.pdf" in shown and "\r\033[K" in shown
     assert "quick-reference-a4.pdf  1 page" in shown

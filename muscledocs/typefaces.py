@@ -68,6 +68,8 @@ def _needs_no_glyph(char: str) -> bool:
 def unprintable(text: str) -> list[str]:
     """The runs of characters in `text` that no bundled face can draw (an Arabic word is one
     run, not five), each once, in order."""
+    if not text:
+        return []  # nothing to look up: the fonts' character maps are not even read
     covered = printable()
     found: list[str] = []
     run = ""

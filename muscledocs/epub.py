@@ -147,7 +147,10 @@ def build_epub(book: Book, context, page_map: PageMap | None, paper_label: str, 
         ebook.add_item(item)
         chapter_items.append(item)
     ebook.add_item(epub.EpubNcx())
-    ebook.toc = [epub.Link(f"text/{ch.id}.xhtml", ch.title, f"toc-{ch.id}") for ch in book.chapters]
+    # The NCX (EPUB 2 readers) names the chapters as the navigation document does: "1. Glutes".
+    labels = {ch.id: f"{group_numbers[ch.id]}. {ch.title}" if ch.id in group_numbers else ch.title
+              for ch in book.chapters}
+    ebook.toc = [epub.Link(f"text/{ch.id}.xhtml", smarten(labels[ch.id]), f"toc-{ch.id}") for ch in book.chapters]
     # The navigation document is not in the reading order (contents.xhtml is): see contents.xhtml.j2.
     ebook.spine = [cover_doc, title_page, contents] + chapter_items
 

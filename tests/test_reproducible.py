@@ -80,6 +80,7 @@ def test_a_stylesheet_edit_reaches_cached_booklet_parts(tmp_path, monkeypatch):
     parts' cache key must cover the stylesheet: a layout edit has to show in the next build."""
     from pypdf import PdfReader
 
+    from muscledocs import handout_parts
     from muscledocs.formats import booklet
     from muscledocs.model import Edition
 
@@ -88,8 +89,8 @@ def test_a_stylesheet_edit_reaches_cached_booklet_parts(tmp_path, monkeypatch):
     first = booklet.render_booklet("booklet-a4.pdf", job, context).data
     assert booklet.render_booklet("booklet-a4.pdf", job, context).data == first  # every part from the cache now
 
-    plain = booklet.handout_stylesheet
-    monkeypatch.setattr(booklet, "handout_stylesheet",
+    plain = handout_parts.handout_stylesheet  # the parts' stylesheet (handout_parts.py)
+    monkeypatch.setattr(handout_parts, "handout_stylesheet",
                         lambda paper, templates: plain(paper, templates) + "\nh1::after { content: ' RESTYLED'; }")
     restyled = booklet.render_booklet("booklet-a4.pdf", job, context).data
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(restyled)).pages)

@@ -535,3 +535,22 @@ def test_page_images_are_rendered_once_per_drawing():
         images.png(page.digest)
     assert images.rendered == 4
     assert images.png("0" * 32) is None
+
+
+def test_the_previews_parts_draw_the_handouts_own_pages(built):
+    """The preview's A4 pages, rendered part by part, are the printed handout's pages, pixel
+    for pixel (the cover and contents included)."""
+    import pypdfium2
+    from PIL import ImageChops
+
+    from conftest import book_context
+    from muscledocs.serve.preview import preview_renderer
+
+    book, context = book_context()
+    parts = preview_renderer().render(book, context)
+    preview = [page for part in parts.parts for page in pypdfium2.PdfDocument(part.pdf)]
+    handout = list(pypdfium2.PdfDocument(str(built / "handout-a4.pdf")))
+    assert len(preview) == len(handout) and parts.front_pages == 2
+    for number, (ours, printed) in enumerate(zip(preview, handout, strict=True), start=1):
+        a, b = (page.render(scale=0.5).to_pil().convert("RGB") for page in (ours, printed))
+        assert ImageChops.difference(a, b).getbbox() is None, f"page {number} differs"

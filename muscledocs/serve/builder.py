@@ -31,7 +31,7 @@ from ..uptodate import inputs_digest
 from .epub_view import EpubView
 from .pages import PageImages
 from .preview import NAME as PREVIEW_NAME
-from .preview import PartRenderer
+from .preview import preview_renderer
 
 QUIET_SECONDS = 0.05  # a burst of saves closer together than this is one change
 WATCHED = ("chapters", "layouts", "assets")
@@ -86,7 +86,7 @@ class Builder:
             else project.cache_folder
         self.subsetter = os.environ.get("MUSCLEDOCS_SUBSETTER") or None
         self.lock = threading.Lock()  # one build at a time: the preview's and clinic editions'
-        self.parts = PartRenderer("a4")
+        self.parts = preview_renderer()
         self._changed = threading.Event()
         self._stopping = threading.Event()
         self._state = threading.Condition()

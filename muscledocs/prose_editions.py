@@ -20,13 +20,15 @@ def edition_blocks(state: StateCore) -> None:
     env = chapter_env(state)
     book, edition = env.links.book_groups, env.links.edition_groups
     dropped: list[int] = []  # inline token indexes whose block goes
+    opens = {id(token): state.tokens[i - 1].type for i, token in enumerate(state.tokens) if token.type == "inline"}
     for index, (inline, line) in enumerate(inline_tokens(state)):
         if "{" not in inline.content or not ONLY.search(inline.content):
             continue
         find = LineFinder(inline, line)
         marks = ONLY.findall(inline.content)
         trailing = TRAILING.search(inline.content)
-        if len(marks) > 1 or not trailing or not _last_text_ends_with_mark(inline):
+        in_paragraph = opens[id(inline)] == "paragraph_open"  # not a heading or a table cell
+        if len(marks) > 1 or not trailing or not in_paragraph or not _last_text_ends_with_mark(inline):
             env.problem(find("{"), "an {only: …} mark must end its paragraph or list item, once",
                         "Move it to the end of the paragraph or list item it limits, for example "
                         '"- Train the core twice a week. {only: core}"')

@@ -414,6 +414,11 @@ CASES = [
          [f'chapters/{CL}:{line(CL, "{only: core}")}: an {{only: …}} mark must end its paragraph or list item, '
           'once. Move it to the end of the paragraph or list item it limits, for example '
           '"- Train the core twice a week. {only: core}"']),
+    Case("only-mark-in-a-heading", [replace(f"chapters/{CL}", "## A simple weekly plan",
+                                            "## A simple weekly plan {only: core}")],
+         [f'chapters/{CL}:{line(CL, "## A simple weekly plan")}: an {{only: …}} mark must end its paragraph or list '
+          'item, once. Move it to the end of the paragraph or list item it limits, for example '
+          '"- Train the core twice a week. {only: core}"']),
     # ---- several files at once: every error, sorted by path and line
     Case("errors-in-several-files", [
         append(f"chapters/{G}", "![A runner](https://example.org/runner.png)"),

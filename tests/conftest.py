@@ -131,6 +131,33 @@ def sample_project(tmp_path) -> Path:
     return project
 
 
+def small_book(folder: Path, groups: tuple[str, ...] = ("glutes", "calves")) -> Path:
+    """A project of the real book cut to `groups` (a test root, as Sphinx's tests build): the
+    same front and back matter and layouts, a fraction of the pages, so a test that must
+    render, edit and render again does it in seconds. Lines marked {only: …} for groups it
+    leaves out go with them, since a mark naming a group the book lacks is an error."""
+    import re
+
+    project = folder / "project"
+    shutil.copytree(ROOT / "chapters", project / "chapters")
+    shutil.copytree(ROOT / "assets", project / "assets")
+    dropped = [g["id"] for g in yaml.safe_load((ROOT / "chapters" / "book.yaml").read_text(encoding="utf-8"))["groups"]
+               if g["id"] not in groups]
+    book = project / "chapters" / "book.yaml"
+    book.write_text("".join(line for line in book.read_text(encoding="utf-8").splitlines(keepends=True)
+                            if not any(line.startswith(f"  - {{id: {g},") for g in dropped)), encoding="utf-8")
+    for chapter in project.glob("chapters/*.md"):
+        if re.fullmatch(r"\d\d-(.+)", chapter.stem) and chapter.stem[3:] in dropped:
+            chapter.unlink()
+            continue
+        text = chapter.read_text(encoding="utf-8")
+        kept = [line for line in text.splitlines(keepends=True)
+                if not (m := re.search(r"\{only: ([^}]*)\}\s*$", line))
+                or any(g.strip() in groups for g in m.group(1).split(","))]
+        chapter.write_text("".join(kept), encoding="utf-8")
+    return project
+
+
 _EPUBCHECK_RESULTS: dict[str, list[dict]] = {}
 
 
@@ -152,16 +179,15 @@ def epubcheck_messages(path, tmp_path) -> list[dict]:
     return _EPUBCHECK_RESULTS[digest]
 
 
-def book_context(project: Path = ROOT, edition=None):
+def book_context(project: Path = ROOT, edition=None, cache: Path | None = None):
     """The validated Book of `project` and the context its formats render in, with a cache of
-    its own in a temporary folder (tests never write into the repository)."""
-    import tempfile
-
+    its own in a temporary folder unless `cache` names one (tests never write into the repository)."""
     from muscledocs.build import prepare
     from muscledocs.cache import Cache
     from muscledocs.project import Project
 
-    return prepare(Project(project), edition, cache=Cache(Path(tempfile.mkdtemp(prefix="muscledocs-cache-"))))
+    folder = cache or Path(tempfile.mkdtemp(prefix="muscledocs-cache-"))
+    return prepare(Project(project), edition, cache=Cache(folder))
 
 
 def outline_entries(reader: PdfReader) -> list[tuple[str, int]]:
@@ -172,3 +198,4 @@ def outline_entries(reader: PdfReader) -> list[tuple[str, int]]:
 
 def page_text(reader: PdfReader, index: int) -> str:
     return " ".join(reader.pages[index].extract_text().split())
+

@@ -159,6 +159,34 @@ def small_book(folder: Path, groups: tuple[str, ...] = ("glutes", "calves")) -> 
 
 
 _EPUBCHECK_RESULTS: dict[str, list[dict]] = {}
+# A short-lived JVM: the client compiler and the serial collector halve its start-up.
+_JVM_FLAGS = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
+
+
+class _EpubCheckBatch:
+    """One JVM for all of this process's checks (tests/epubcheck/Batch.java), started at the
+    first; None where it cannot start (a Java without its compiler), and each check runs the jar."""
+
+    process: subprocess.Popen | None = None
+    failed = False
+
+    @classmethod
+    def check(cls, jar: Path, epub: Path, report: Path) -> bool:
+        if cls.failed:
+            return False
+        if cls.process is None:
+            cls.process = subprocess.Popen(["java", *_JVM_FLAGS, "-cp", str(jar),
+                                            str(Path(__file__).parent / "epubcheck" / "Batch.java")],
+                                           stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                           stderr=subprocess.DEVNULL, text=True)
+            atexit.register(cls.process.kill)
+        cls.process.stdin.write(f"{epub}\t{report}\n")
+        cls.process.stdin.flush()
+        if not cls.process.stdout.readline().startswith("done "):
+            cls.failed = True  # it did not start, or died: the jar, one run per EPUB, from now on
+            cls.process.kill()
+            return False
+        return True
 
 
 def epubcheck_messages(path, tmp_path) -> list[dict]:
@@ -170,12 +198,12 @@ def epubcheck_messages(path, tmp_path) -> list[dict]:
     if digest not in _EPUBCHECK_RESULTS:
         jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
         report = tmp_path / "epubcheck.json"
-        # A short-lived JVM: the client compiler and the serial collector halve its start-up.
-        result = subprocess.run(["java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", str(jar), str(path),
-                                 "--json", str(report)], capture_output=True, text=True, timeout=300)
-        messages = json.loads(report.read_text())["messages"]
-        assert result.returncode == 0 or messages, result.stderr
-        _EPUBCHECK_RESULTS[digest] = messages
+        report.unlink(missing_ok=True)
+        if not _EpubCheckBatch.check(jar, Path(path).resolve(), report.resolve()):
+            result = subprocess.run(["java", *_JVM_FLAGS, "-jar", str(jar), str(path), "--json", str(report)],
+                                    capture_output=True, text=True, timeout=300)
+            assert report.exists(), result.stderr
+        _EPUBCHECK_RESULTS[digest] = json.loads(report.read_text())["messages"]
     return _EPUBCHECK_RESULTS[digest]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import zipfile
 
 import pytest
 from lxml import etree
@@ -68,6 +69,19 @@ def test_metadata(epub_zip):
 
 def test_epubcheck_reports_nothing(built, tmp_path):
     assert epubcheck_messages(built / EPUB_NAME, tmp_path) == []
+
+
+def test_epubcheck_reports_a_link_to_nothing(built, tmp_path):
+    """The check the suite relies on can fail: the same EPUB with one link to a missing document."""
+    broken = tmp_path / "broken.epub"
+    with zipfile.ZipFile(built / EPUB_NAME) as good, zipfile.ZipFile(broken, "w") as bad:
+        for item in good.infolist():
+            data = good.read(item)
+            if item.filename == "EPUB/text/calves.xhtml":
+                data = data.replace(b"</body>", b'<p><a href="nowhere.xhtml">nowhere</a></p></body>')
+            bad.writestr(item, data)
+    found = [(m["ID"], m["severity"]) for m in epubcheck_messages(broken, tmp_path)]
+    assert found == [("RSC-007", "ERROR")]
 
 
 READERS = {

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
-from conftest import outline_entries, run_builder
+from conftest import outline_entries, run_cli, small_book
 from muscledocs.print_html import fonts_css
 from muscledocs.proof import Finding, proof_pages
 
@@ -275,21 +275,22 @@ def files(folder: Path) -> dict[str, tuple[bytes, int]]:
     return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in folder.iterdir() if p.is_file()}
 
 
-def test_strict_refuses_page_defects_and_writes_nothing(sample_project, tmp_path):
+def test_strict_refuses_page_defects_and_writes_nothing(tmp_path):
+    sample_project = small_book(tmp_path)
     out = tmp_path / "out"
-    good = run_builder("handout", "--paper", "a4", "--out", str(out), project=sample_project)
+    good = run_cli("handout", "--paper", "a4", "--out", str(out), project=sample_project)
     assert good.returncode == 0, good.stderr
     before = files(out)
 
     (sample_project / "chapters" / "80-closing.md").write_text(TINY_CLOSING)
-    strict = run_builder("handout", "--paper", "a4", "--strict", "--out", str(out), project=sample_project)
+    strict = run_cli("handout", "--paper", "a4", "--strict", "--out", str(out), project=sample_project)
     assert strict.returncode == 1, strict.stderr
     assert "Traceback" not in strict.stderr
     assert files(out) == before  # the last good build, untouched
     assert re.search(r"^\d+ page defects? found by the page proof \(--strict\); nothing was written\.$",
                      strict.stderr, re.M)
 
-    loose = run_builder("handout", "--paper", "a4", "--out", str(out), project=sample_project)
+    loose = run_cli("handout", "--paper", "a4", "--out", str(out), project=sample_project)
     assert loose.returncode == 0, loose.stderr
     closing = dict(outline_entries(PdfReader(out / "handout-a4.pdf")))["Putting It Together"] + 1
     assert f"error: handout-a4.pdf page {closing}: {RUNT}" in strict.stderr.splitlines()
@@ -298,10 +299,10 @@ def test_strict_refuses_page_defects_and_writes_nothing(sample_project, tmp_path
     assert "the outputs were written" in loose.stderr.splitlines()[-1]
 
     # Nothing changed: the build is answered from its stamp, and still reports the defect.
-    again = run_builder("handout", "--paper", "a4", "--out", str(out), project=sample_project)
+    again = run_cli("handout", "--paper", "a4", "--out", str(out), project=sample_project)
     assert "up to date" in again.stdout
     assert f"warning: handout-a4.pdf page {closing}: {RUNT}" in again.stderr.splitlines()
-    strict_again = run_builder("handout", "--paper", "a4", "--strict", "--out", str(out), project=sample_project)
+    strict_again = run_cli("handout", "--paper", "a4", "--strict", "--out", str(out), project=sample_project)
     assert strict_again.returncode == 1
     assert f"error: handout-a4.pdf page {closing}: {RUNT}" in strict_again.stderr.splitlines()
 
@@ -321,24 +322,25 @@ def booklet_page_of(path: Path, words: str) -> int:
     raise AssertionError(f"no booklet page says {words!r}")
 
 
-def test_booklet_findings_use_booklet_page_numbers_and_come_back_from_the_cache(sample_project, tmp_path):
+def test_booklet_findings_use_booklet_page_numbers_and_come_back_from_the_cache(tmp_path):
+    sample_project = small_book(tmp_path)
     (sample_project / "chapters" / "80-closing.md").write_text(TINY_CLOSING)
-    first = run_builder("booklet", "--paper", "a4", "--out", str(tmp_path / "one"), project=sample_project)
+    first = run_cli("booklet", "--paper", "a4", "--out", str(tmp_path / "one"), project=sample_project)
     assert first.returncode == 0, first.stderr
     page = booklet_page_of(tmp_path / "one" / "booklet-a4.pdf", CLOSING_LINE)
     expected = f"warning: booklet-a4.pdf page {page}: {RUNT}"
     assert expected in first.stderr.splitlines()
 
     # Another folder: no stamp there, so the build runs, but every render comes from the cache.
-    second = run_builder("booklet", "--paper", "a4", "--out", str(tmp_path / "two"), project=sample_project)
+    second = run_cli("booklet", "--paper", "a4", "--out", str(tmp_path / "two"), project=sample_project)
     assert "(cached)" in second.stdout
     assert second.stderr == first.stderr
 
 
-def test_the_real_book_passes_its_own_proof(tmp_path):
+def test_the_real_book_passes_its_own_proof(built, tmp_path):  # built: its renders, not a second set
     """Every PDF in both papers, and a two-group clinic edition: not one page defect."""
-    full = run_builder("pdf", "--strict", "--out", str(tmp_path / "full"))
-    clinic = run_builder("pdf", "--strict", "--only", "glutes,calves", "--clinic", "Thursday Track Night",
+    full = run_cli("pdf", "--strict", "--out", str(tmp_path / "full"))
+    clinic = run_cli("pdf", "--strict", "--only", "glutes,calves", "--clinic", "Thursday Track Night",
                          "--date", "2026-12-03", "--coach", "Sam Rivera", "--contact", "sam@example.org",
                          "--out", str(tmp_path / "clinic"))
     assert (full.returncode, clinic.returncode) == (0, 0), full.stderr + clinic.stderr

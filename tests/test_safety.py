@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from conftest import EPUB_NAME, ROOT, run_builder
+from conftest import EPUB_NAME, ROOT, run_cli, small_book
 from muscledocs.markdown import LinkContext, render_prose
 
 GLUTES = "chapters/01-glutes.md"
@@ -65,7 +65,7 @@ def test_remote_image_and_stylesheets_send_no_request(sample_project, tmp_path, 
                                            f'Text <img src="{url}/inline.png" alt="x"> more.')
     out = tmp_path / "out"
     for args in (["--check"], ["epub", "--out", str(out)], ["handout", "--paper", "a4", "--out", str(out)]):
-        result = run_builder(*args, project=sample_project)
+        result = run_cli(*args, project=sample_project)
         assert result.returncode == 1, result.stderr
         assert result.stderr.splitlines() == [
             f'{GLUTES}:{first}: image "{url}/runner.png" is on the internet; builds never use the network. '
@@ -119,7 +119,7 @@ def test_path_escape_is_refused(sample_project, tmp_path, target):
     (sample_project / "assets" / "escape.png").symlink_to("/etc/hostname")  # inside, but points out
     line = append(sample_project, GLUTES, f"![Outside]({target})")
     out = tmp_path / "out"
-    result = run_builder("epub", "--out", str(out), project=sample_project)
+    result = run_cli("epub", "--out", str(out), project=sample_project)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         f'{GLUTES}:{line}: image "{target}" points outside the project. Only files inside the project folder '
@@ -137,7 +137,7 @@ def test_yaml_python_tags_are_not_run(sample_project, tmp_path, where):
     key = "summary:" if where == GLUTES else "subtitle:"
     path.write_text(text.replace(key, f"{key} {tag}\nx_{key}", 1), encoding="utf-8")
     line = text[:text.index(key)].count("\n") + 1
-    result = run_builder("--check", project=sample_project)
+    result = run_cli("--check", project=sample_project)
     assert result.returncode == 1
     assert result.stderr.splitlines() == [
         f'{where}:{line}: YAML tag "!!python/object/apply:os.system" is not allowed. Tags starting with '
@@ -186,7 +186,8 @@ def test_disallowed_html_never_reaches_the_fragment(source):
         assert word not in html, html
 
 
-def test_front_matter_text_is_escaped_in_every_output(sample_project, tmp_path):
+def test_front_matter_text_is_escaped_in_every_output(tmp_path):
+    sample_project = small_book(tmp_path, ("glutes",))
     path = sample_project / GLUTES
     text = path.read_text(encoding="utf-8")
     text = text.replace("- name: Gluteus maximus", "- name: \"<script>alert(1)</script> Gluteus & maximus\"", 1)
@@ -195,7 +196,7 @@ def test_front_matter_text_is_escaped_in_every_output(sample_project, tmp_path):
                         "The glutes are the muscles<br>of your buttocks.", 1)
     path.write_text(text, encoding="utf-8")
     out = tmp_path / "out"
-    result = run_builder("handout", "epub", "--paper", "a4", "--keep-html", "--out", str(out),
+    result = run_cli("handout", "epub", "--paper", "a4", "--keep-html", "--out", str(out),
                          project=sample_project)
     assert result.returncode == 0, result.stderr
     epub = zipfile.ZipFile(io.BytesIO((out / EPUB_NAME).read_bytes()))

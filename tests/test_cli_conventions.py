@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import EPUB_NAME, PROJECT_CACHE, ROOT, builder_env, run_builder
+from conftest import EPUB_NAME, PROJECT_CACHE, ROOT, builder_env, run_builder, run_cli
 from muscledocs import cli
 
 
@@ -41,16 +41,16 @@ def test_list_groups_prints_the_ids_and_titles_in_order():
     import yaml
 
     groups = yaml.safe_load((ROOT / "chapters" / "book.yaml").read_text(encoding="utf-8"))["groups"]
-    lines = run_builder("--list-groups").stdout.splitlines()
+    lines = run_cli("--list-groups").stdout.splitlines()
     assert [line.split()[0] for line in lines] == [g["id"] for g in groups]
     assert [line.split(None, 1)[1] for line in lines] == [g["title"] for g in groups]
 
 
 def test_quiet_prints_nothing_and_verbose_says_what_renders(tmp_path):
-    quiet = run_builder("quick-reference", "--paper", "a4", "-q", "--out", str(tmp_path / "q"))
+    quiet = run_cli("quick-reference", "--paper", "a4", "-q", "--out", str(tmp_path / "q"))
     assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""
     project = project_copy(tmp_path / "project")
-    loud = run_builder("quick-reference", "--paper", "letter", "-v", project=project,
+    loud = run_cli("quick-reference", "--paper", "letter", "-v", project=project,
                        cache=PROJECT_CACHE)  # a cache of its own: the output really renders
     assert "  rendering quick-reference-letter.pdf" in loud.stderr.splitlines()
     assert "quick-reference-letter.pdf  1 page" in loud.stdout
@@ -59,7 +59,7 @@ def test_quiet_prints_nothing_and_verbose_says_what_renders(tmp_path):
 def test_paper_may_be_repeated_or_comma_separated(tmp_path):
     for args in (["--paper", "a4", "--paper", "letter"], ["--paper", "letter,a4"]):
         out = tmp_path / "-".join(args)
-        result = run_builder("quick-reference", *args, "--out", str(out))
+        result = run_cli("quick-reference", *args, "--out", str(out))
         assert result.returncode == 0, result.stderr
         assert builder_files(out) == ["quick-reference-a4.pdf", "quick-reference-letter.pdf"]
 
@@ -106,13 +106,13 @@ def test_a_progress_line_on_a_terminal(tmp_path):
 
 def test_new_group_writes_a_skeleton_that_check_explains(tmp_path):
     project = project_copy(tmp_path / "project")
-    result = run_builder("new-group", "shins", "Shins", project=project)
+    result = run_cli("new-group", "shins", "Shins", project=project)
     assert result.returncode == 0, result.stderr
     chapter = project / "chapters" / "08-shins.md"
     assert chapter.exists()
     assert "  - {id: shins, title: Shins}\n" in (project / "chapters" / "book.yaml").read_text(encoding="utf-8")
     assert 'data-group="shins"' in result.stdout and "assets/body-map.svg" in result.stdout
-    check = run_builder("--check", project=project)
+    check = run_cli("--check", project=project)
     assert check.returncode == 1
     errors = check.stderr.splitlines()[:-1]
     book_line = next(n for n, line in enumerate((project / "chapters/book.yaml").read_text().splitlines(), 1)
@@ -122,7 +122,7 @@ def test_new_group_writes_a_skeleton_that_check_explains(tmp_path):
     todo_lines = [n for n, line in enumerate(chapter.read_text().splitlines(), 1) if "TODO" in line.split(" #")[0]]
     todo_errors = [e for e in errors if "placeholder text (TODO)" in e]
     assert [int(e.split(":")[1]) for e in todo_errors] == todo_lines
-    again = run_builder("new-group", "shins", "Shins", project=project)
+    again = run_cli("new-group", "shins", "Shins", project=project)
     assert again.returncode == 2 and 'already has a group "shins"' in again.stderr
 
 
@@ -131,7 +131,7 @@ def test_clean_removes_build_and_its_cache_and_nothing_else(tmp_path):
     (project / "build" / ".cache").mkdir(parents=True)
     (project / "build" / "handout-a4.pdf").write_bytes(b"%PDF")
     (project / "notes.txt").write_text("mine")
-    result = run_builder("clean", project=project)
+    result = run_cli("clean", project=project)
     assert result.returncode == 0 and not (project / "build").exists()
     assert (project / "notes.txt").exists() and (project / "chapters" / "book.yaml").exists()
 
@@ -143,13 +143,13 @@ def test_open_shows_the_result_in_the_system_viewer(tmp_path):
     viewer.write_text(f"#!/bin/sh\necho \"$@\" > {log}\n")
     viewer.chmod(0o755)
     env = dict(os.environ, PATH=f"{viewer.parent}{os.pathsep}{os.environ['PATH']}")
-    result = run_builder("handout", "--paper", "a4", "--open", "--out", str(tmp_path / "out"), env=env)
+    result = run_builder("quick-reference", "--paper", "a4", "--open", "--out", str(tmp_path / "out"), env=env)
     assert result.returncode == 0, result.stderr
     for _ in range(100):
         if log.exists():
             break
         select.select([], [], [], 0.05)
-    assert log.read_text().strip() == str((tmp_path / "out" / "handout-a4.pdf").resolve())
+    assert log.read_text().strip() == str((tmp_path / "out" / "quick-reference-a4.pdf").resolve())
 
 
 # --- the machine standing in the way: exit 2 with what to do, never "internal error" --------
@@ -157,7 +157,7 @@ def test_open_shows_the_result_in_the_system_viewer(tmp_path):
 
 def test_out_naming_a_file_is_a_usage_error(tmp_path):
     (tmp_path / "file").write_text("x")
-    result = run_builder("epub", "--out", str(tmp_path / "file" / "sub"))
+    result = run_cli("epub", "--out", str(tmp_path / "file" / "sub"))
     assert result.returncode == 2
     assert result.stderr.strip() == (f"make_docs.py: error: --out {tmp_path / 'file' / 'sub'}: {tmp_path / 'file'} "
                                      "is a file, not a folder; choose another --out folder")
@@ -188,9 +188,9 @@ def test_an_unwritable_folder_or_a_full_disk_is_exit_2(tmp_path, monkeypatch, ca
 
 def test_a_build_removes_what_an_earlier_build_in_its_folder_wrote_and_it_did_not(tmp_path):
     out = tmp_path / "thursday"
-    assert run_builder("quick-reference", "--paper", "a4,letter", "--out", str(out)).returncode == 0
+    assert run_cli("quick-reference", "--paper", "a4,letter", "--out", str(out)).returncode == 0
     (out / "notes.txt").write_text("the coach's own file")
-    result = run_builder("quick-reference", "--paper", "a4", "--only", "glutes", "--out", str(out))
+    result = run_cli("quick-reference", "--paper", "a4", "--only", "glutes", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert builder_files(out) == ["notes.txt", "quick-reference-a4.pdf"]
 
@@ -201,7 +201,7 @@ def test_an_edition_file_without_out_builds_beside_the_book(tmp_path):
     (project / "build" / "handout-a4.pdf").write_bytes(b"the full book")
     edition = project / "thursday.toml"
     edition.write_text('only = ["calves"]\nclinic = "Thursday Track Night"\npaper = "a4"\n')
-    result = run_builder("quick-reference", "--edition", str(edition), project=project)
+    result = run_cli("quick-reference", "--edition", str(edition), project=project)
     assert result.returncode == 0, result.stderr
     assert builder_files(project / "build" / "thursday") == ["quick-reference-a4.pdf"]
     assert (project / "build" / "handout-a4.pdf").read_bytes() == b"the full book"

@@ -7,7 +7,7 @@ import os
 import shutil
 import time
 
-from conftest import EPUB_NAME, PROJECT_CACHE, ROOT, book_context, fresh_cache, run_builder
+from conftest import EPUB_NAME, PROJECT_CACHE, ROOT, book_context, fresh_cache, run_builder, run_cli, small_book
 
 
 def copy_project(tmp_path, name):
@@ -52,18 +52,18 @@ def test_reproducible_with_the_fonttools_subsetter(tmp_path):
 
 
 def test_an_edit_always_shows_up_and_a_cache_hit_is_identical(tmp_path):
-    project = copy_project(tmp_path, "cached")
+    project = small_book(tmp_path)
     out = project / "out"
     targets = ["handout", "booklet", "epub", "--paper", "a4"]
-    assert run_builder(*targets, "--out", str(out), project=project).returncode == 0
+    assert run_cli(*targets, "--out", str(out), project=project).returncode == 0
     before = outputs(out)
-    again = run_builder(*targets, "--out", str(out), project=project)
-    assert again.returncode == 0 and "cached" in again.stdout
-    assert outputs(out) == before  # a hit gives the same bytes
+    again = run_cli(*targets, "--out", str(project / "again"), project=project)  # no stamp there
+    assert again.returncode == 0 and again.stdout.count("(cached)") == 2, again.stdout
+    assert outputs(project / "again") == before  # a hit gives the same bytes
 
     chapter = project / "chapters" / "06-calves.md"
     chapter.write_text(chapter.read_text().replace("## ", "A freshly edited sentence about calves.\n\n## ", 1))
-    edited = run_builder(*targets, "--out", str(out), project=project)
+    edited = run_cli(*targets, "--out", str(out), project=project)
     assert edited.returncode == 0, edited.stderr
     after = outputs(out)
     assert after["handout-a4.pdf"] != before["handout-a4.pdf"]

@@ -275,12 +275,14 @@ def test_the_cover_title_prints_at_the_size_it_was_balanced_for(paper, part):
 
     book, context = book_context()
     sheet, fonts = papers.paper(paper), bundled_font_config()
+    # The cover and contents alone (the part a booklet renders first): the rest of the book
+    # does not change the cover's layout.
     if part:  # booklet pages: rendered in parts, with the stylesheet passed apart
         html = handout_html(book, sheet, context, Part(front=True), inline_css=False)
         extra = [weasyprint.CSS(string=str(fonts_css()) + handout_stylesheet(sheet, context.templates()),
                                 font_config=fonts)]
-    else:
-        html, extra = handout_html(book, sheet, context), []
+    else:  # the handout: its stylesheet in the page, as the whole handout has it
+        html, extra = handout_html(book, sheet, context, Part(front=True)), []
     document = weasyprint.HTML(string=html, base_url=str(ROOT) + "/").render(font_config=fonts, stylesheets=extra)
 
     def find(box):

@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -122,13 +123,17 @@ def epub_zip(built) -> zipfile.ZipFile:
     return zipfile.ZipFile(io.BytesIO((built / EPUB_NAME).read_bytes()))
 
 
-@pytest.fixture
-def sample_project(tmp_path) -> Path:
-    """A copy of the real chapters and assets that a test may break on purpose."""
-    project = tmp_path / "project"
+def copy_book(project: Path) -> Path:
+    """A copy of the real chapters and assets in `project` (the layouts are the package's)."""
     shutil.copytree(ROOT / "chapters", project / "chapters")
     shutil.copytree(ROOT / "assets", project / "assets")
     return project
+
+
+@pytest.fixture
+def sample_project(tmp_path) -> Path:
+    """A copy of the real chapters and assets that a test may break on purpose."""
+    return copy_book(tmp_path / "project")
 
 
 def small_book(folder: Path, groups: tuple[str, ...] = ("glutes", "calves")) -> Path:
@@ -138,14 +143,12 @@ def small_book(folder: Path, groups: tuple[str, ...] = ("glutes", "calves")) -> 
     leaves out go with them, since a mark naming a group the book lacks is an error."""
     import re
 
-    project = folder / "project"
-    shutil.copytree(ROOT / "chapters", project / "chapters")
-    shutil.copytree(ROOT / "assets", project / "assets")
-    dropped = [g["id"] for g in yaml.safe_load((ROOT / "chapters" / "book.yaml").read_text(encoding="utf-8"))["groups"]
-               if g["id"] not in groups]
+    project = copy_book(folder / "project")
     book = project / "chapters" / "book.yaml"
-    book.write_text("".join(line for line in book.read_text(encoding="utf-8").splitlines(keepends=True)
-                            if not any(line.startswith(f"  - {{id: {g},") for g in dropped)), encoding="utf-8")
+    meta = yaml.safe_load(book.read_text(encoding="utf-8"))
+    dropped = [g["id"] for g in meta["groups"] if g["id"] not in groups]
+    meta["groups"] = [g for g in meta["groups"] if g["id"] in groups]
+    book.write_text(yaml.safe_dump(meta, sort_keys=False, allow_unicode=True), encoding="utf-8")
     for chapter in project.glob("chapters/*.md"):
         if re.fullmatch(r"\d\d-(.+)", chapter.stem) and chapter.stem[3:] in dropped:
             chapter.unlink()
@@ -165,7 +168,8 @@ _JVM_FLAGS = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
 
 class _EpubCheckBatch:
     """One JVM for all of this process's checks (tests/epubcheck/Batch.java), started at the
-    first; None where it cannot start (a Java without its compiler), and each check runs the jar."""
+    first. check() is False where it cannot start (a Java without its compiler) or stops
+    answering: the caller then runs the jar once per EPUB."""
 
     process: subprocess.Popen | None = None
     failed = False
@@ -182,7 +186,8 @@ class _EpubCheckBatch:
             atexit.register(cls.process.kill)
         cls.process.stdin.write(f"{epub}\t{report}\n")
         cls.process.stdin.flush()
-        if not cls.process.stdout.readline().startswith("done "):
+        answered, _, _ = select.select([cls.process.stdout], [], [], 300)
+        if not answered or not cls.process.stdout.readline().startswith("done "):
             cls.failed = True  # it did not start, or died: the jar, one run per EPUB, from now on
             cls.process.kill()
             return False
@@ -226,4 +231,3 @@ def outline_entries(reader: PdfReader) -> list[tuple[str, int]]:
 
 def page_text(reader: PdfReader, index: int) -> str:
     return " ".join(reader.pages[index].extract_text().split())
-

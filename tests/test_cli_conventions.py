@@ -7,21 +7,14 @@ import errno
 import os
 import pty
 import select
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import EPUB_NAME, PROJECT_CACHE, ROOT, builder_env, run_builder, run_cli
+from conftest import EPUB_NAME, PROJECT_CACHE, ROOT, builder_env, copy_book, run_builder, run_cli
 from muscledocs import cli
-
-
-def project_copy(folder: Path) -> Path:
-    shutil.copytree(ROOT / "chapters", folder / "chapters")
-    shutil.copytree(ROOT / "assets", folder / "assets")
-    return folder
 
 
 def builder_files(folder: Path) -> list[str]:
@@ -49,7 +42,7 @@ def test_list_groups_prints_the_ids_and_titles_in_order():
 def test_quiet_prints_nothing_and_verbose_says_what_renders(tmp_path):
     quiet = run_cli("quick-reference", "--paper", "a4", "-q", "--out", str(tmp_path / "q"))
     assert quiet.returncode == 0 and quiet.stdout == "" and quiet.stderr == ""
-    project = project_copy(tmp_path / "project")
+    project = copy_book(tmp_path / "project")
     loud = run_cli("quick-reference", "--paper", "letter", "-v", project=project,
                        cache=PROJECT_CACHE)  # a cache of its own: the output really renders
     assert "  rendering quick-reference-letter.pdf" in loud.stderr.splitlines()
@@ -98,14 +91,14 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(tmp_path):
 
 def test_a_progress_line_on_a_terminal(tmp_path):
     env = builder_env(dict(os.environ, TERM="xterm"), PROJECT_CACHE)  # a cache of its own: it really renders
-    project = project_copy(tmp_path / "project")
+    project = copy_book(tmp_path / "project")
     shown = run_in_terminal(["--project", str(project), "quick-reference", "--paper", "a4"], env)
     assert "rendering quick-reference-a4.pdf" in shown and "\r\033[K" in shown
     assert "quick-reference-a4.pdf  1 page" in shown
 
 
 def test_new_group_writes_a_skeleton_that_check_explains(tmp_path):
-    project = project_copy(tmp_path / "project")
+    project = copy_book(tmp_path / "project")
     result = run_cli("new-group", "shins", "Shins", project=project)
     assert result.returncode == 0, result.stderr
     chapter = project / "chapters" / "08-shins.md"
@@ -127,7 +120,7 @@ def test_new_group_writes_a_skeleton_that_check_explains(tmp_path):
 
 
 def test_clean_removes_build_and_its_cache_and_nothing_else(tmp_path):
-    project = project_copy(tmp_path / "project")
+    project = copy_book(tmp_path / "project")
     (project / "build" / ".cache").mkdir(parents=True)
     (project / "build" / "handout-a4.pdf").write_bytes(b"%PDF")
     (project / "notes.txt").write_text("mine")
@@ -196,7 +189,7 @@ def test_a_build_removes_what_an_earlier_build_in_its_folder_wrote_and_it_did_no
 
 
 def test_an_edition_file_without_out_builds_beside_the_book(tmp_path):
-    project = project_copy(tmp_path / "project")
+    project = copy_book(tmp_path / "project")
     (project / "build").mkdir()
     (project / "build" / "handout-a4.pdf").write_bytes(b"the full book")
     edition = project / "thursday.toml"

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
 import time
 
-from conftest import EPUB_NAME, PROJECT_CACHE, ROOT, book_context, fresh_cache, run_builder, run_cli, small_book
+from conftest import (
+    EPUB_NAME,
+    PROJECT_CACHE,
+    ROOT,
+    book_context,
+    copy_book,
+    fresh_cache,
+    run_builder,
+    run_cli,
+    small_book,
+)
 
 
 def copy_project(tmp_path, name):
-    project = tmp_path / name
-    shutil.copytree(ROOT / "chapters", project / "chapters")
-    shutil.copytree(ROOT / "assets", project / "assets")
-    return project
+    return copy_book(tmp_path / name)
 
 
 def outputs(folder):

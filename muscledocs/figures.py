@@ -104,11 +104,19 @@ def _text(parent: etree._Element, x: float, y: float, content: str, **attrs: str
     return el
 
 
+def _mark_image(root: etree._Element) -> None:
+    """Role img, and the drawing's own colours kept: it carries its own white card and fixed
+    tones, and a browser's automatic dark theme (Chromium's force-dark) would otherwise recolour
+    it part by part, so that a highlight loses its contrast against the body."""
+    root.set("role", "img")
+    root.set("style", "color-scheme: only light")
+
+
 def _start_document(width: float, height: float, title: str):
     """Root <svg> that scales (viewBox, no fixed size), with role="img" and <title> first."""
     root = etree.Element(_q("svg"), nsmap={None: SVG_NS})
     root.set("viewBox", f"0 0 {_num(width)} {_num(height)}")
-    root.set("role", "img")
+    _mark_image(root)
     _sub(root, "title").text = title
     return root
 
@@ -190,7 +198,7 @@ def body_map_svg(template_svg: str, group_id: str | tuple[str, ...], title: str,
     # A fixed size is the viewer's business: the figure must scale to its container.
     for attr in ("width", "height"):
         root.attrib.pop(attr, None)
-    root.set("role", "img")
+    _mark_image(root)
 
     # Any <title> the template brings would compete with ours: drop it.
     for old in root.findall(_q("title")):

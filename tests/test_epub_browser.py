@@ -14,7 +14,7 @@ import zipfile
 
 import pytest
 from lxml import etree
-from PIL import Image, ImageFilter, ImageStat
+from PIL import Image, ImageChops, ImageFilter, ImageStat
 
 from conftest import EPUB_NAME
 
@@ -149,8 +149,7 @@ MODES = {
     "dark": ({"color_scheme": "dark"}, []),
     "forced-colours-dark": ({"color_scheme": "dark", "forced_colors": "active"}, []),
     "forced-colours-light": ({"color_scheme": "light", "forced_colors": "active"}, []),
-    "forced-dark": ({}, FORCE_DARK),
-}
+}  # Chromium's force-dark: test_drawings_keep_their_own_colours_under_force_dark
 
 
 def relative_luminance(rgb) -> float:
@@ -244,3 +243,28 @@ def test_body_map_highlight_keeps_its_contrast(playwright, book_dir, highlight_a
     ratios = highlight_contrasts(page, book_dir, highlight_areas)
     browser.close()
     assert min(ratios.values()) >= 3, ratios
+
+
+def test_drawings_keep_their_own_colours_under_force_dark(playwright, browser, book_dir):
+    """Chromium's automatic dark theme recolours an SVG element by element (dark strokes and
+    text turn light on the drawing's own white card); each drawing opts out and looks as drawn,
+    so the highlight keeps the contrast the light-mode test measures."""
+    shots = {}
+    force_dark = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS + FORCE_DARK)
+    for engine in (browser, force_dark):
+        page = engine.new_page(viewport={"width": 600, "height": 900})
+        for doc in reading_order(book_dir):
+            page.goto(doc.as_uri())
+            for n, image in enumerate(page.locator("figure img[src$='.svg']").all()):
+                shots.setdefault((doc.name, n), []).append(Image.open(io.BytesIO(image.screenshot())).convert("L"))
+        page.close()
+    force_dark.close()
+    assert len(shots) == 8  # the stride chart and seven body maps
+    for where, (light, forced) in shots.items():
+        assert light.size == forced.size
+        # Inside the card's rounded corners, where the page itself (dark when forced) shows.
+        inset = round(light.width * 0.04)
+        card = (inset, inset, light.width - inset, light.height - inset)
+        diff = ImageChops.difference(light.crop(card), forced.crop(card)).point(lambda v: 255 if v > 40 else 0)
+        changed = ImageStat.Stat(diff).mean[0] / 255
+        assert changed < 0.001, (where, f"{changed:.1%} of the drawing recoloured")

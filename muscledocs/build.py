@@ -93,10 +93,15 @@ def build(options: Options, report: Report | None = None, stamp: str | None = No
     started = time.perf_counter()
     project = options.project if isinstance(options.project, Project) else Project(Path(options.project).resolve())
     cache = Cache(options.cache or project.cache_folder)
-    book, context = prepare(project, options.edition, options.epoch, options.subsetter, cache)
     settings = Settings(tuple(f for f in FORMATS if f in options.formats), options.papers, options.keep_html)
-    jobs = plan(book, settings, context)
-    results = _render(jobs, options.jobs, cache, context, report)
+    workers = RenderWorkers.early(settings, options.jobs)
+    try:
+        book, context = prepare(project, options.edition, options.epoch, options.subsetter, cache)
+        jobs = plan(book, settings, context)
+        results = _render(jobs, options.jobs, cache, context, report, workers)
+    finally:
+        if workers:
+            workers.close()
     outputs = [Output(job.name, job.format, *results[job.name], written=job.write) for job in jobs]
     written = [out for out in outputs if out.written]
     findings = page_findings(written)
@@ -170,8 +175,69 @@ def run_job(job: Job, context: Context, needed: dict[str, Result]) -> tuple[Resu
     return result, time.perf_counter() - start
 
 
+class RenderWorkers:
+    """Worker processes for the renders, each importing WeasyPrint for itself (half a second).
+    Started before the sources are read (`early`), they do that on the other cores while this
+    process validates the book; stopped at once if the build then fails or finds nothing to
+    render. Fork after loading only our light modules: a process that has loaded WeasyPrint
+    already (a server, a test) forks workers that have it."""
+
+    def __init__(self, count: int):
+        from concurrent.futures import ProcessPoolExecutor
+        from multiprocessing import get_context
+
+        self.pool = ProcessPoolExecutor(max_workers=count, mp_context=get_context("fork"),
+                                        initializer=_load_renderer)
+        self.pool.submit(int)  # starts the processes now, not at the first render
+        self.used = False
+
+    @classmethod
+    def early(cls, settings: Settings, jobs: int) -> RenderWorkers | None:
+        """Workers for the outputs `settings` names, where starting them now gains time."""
+        import sys
+
+        expected = sum(len(FORMATS[name].files(settings.papers)) for name in settings.formats
+                       if FORMATS[name].in_worker)
+        count = min(jobs or os.cpu_count() or 1, expected)
+        if jobs == 1 or (os.cpu_count() or 1) < 2 or count < 1 or "weasyprint" in sys.modules:
+            return None
+        return cls(count)
+
+    def render(self, jobs: list[Job], context: Context, results: dict, ready, finish, run_here,
+               report: Report) -> None:
+        """Each job as soon as what it needs is in; `run_here` takes the in-process ones meanwhile."""
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        self.used = True
+        waiting, running = list(jobs), {}
+        while waiting or running:
+            for job in [j for j in waiting if ready(j)]:
+                waiting.remove(job)
+                report.rendering(job.name)
+                running[self.pool.submit(run_job, job, context, _needs(job, results))] = job
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                finish(running.pop(future), *future.result())
+            run_here()
+
+    def close(self) -> None:
+        if not self.used:  # still importing, perhaps: not worth waiting for
+            for process in list((getattr(self.pool, "_processes", None) or {}).values()):
+                process.terminate()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _load_renderer() -> None:
+    try:
+        import weasyprint  # noqa: F401
+
+        from . import pdf  # noqa: F401
+    except KeyboardInterrupt:
+        pass  # Ctrl-C reaches the workers too: the build itself says it was interrupted
+
+
 def _render(jobs: list[Job], workers: int, cache: Cache, context: Context,
-            report: Report) -> dict[str, tuple[Result, float | None]]:
+            report: Report, early: RenderWorkers | None = None) -> dict[str, tuple[Result, float | None]]:
     """Every job's result, from the cache or rendered; a job goes as soon as what it needs is in."""
     results: dict[str, tuple[Result, float | None]] = {}
     missing = []
@@ -204,27 +270,19 @@ def _render(jobs: list[Job], workers: int, cache: Cache, context: Context,
 
     in_workers = [job for job in missing if FORMATS[job.format].in_worker]
     count = min(workers or os.cpu_count() or 1, len(in_workers))
-    if count <= 1:
+    if in_workers and early:
+        early.render(in_workers, context, results, ready, finish, run_here, report)
+    elif count <= 1:
         for job in in_workers:
             report.rendering(job.name)
             finish(job, *run_job(job, context, _needs(job, results)))
             run_here()
     else:
-        # Fork after loading only our light modules; each worker imports WeasyPrint for itself.
-        from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-        from multiprocessing import get_context
-
-        with ProcessPoolExecutor(max_workers=count, mp_context=get_context("fork")) as pool:
-            waiting, running = list(in_workers), {}
-            while waiting or running:
-                for job in [j for j in waiting if ready(j)]:
-                    waiting.remove(job)
-                    report.rendering(job.name)
-                    running[pool.submit(run_job, job, context, _needs(job, results))] = job
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    finish(running.pop(future), *future.result())
-                run_here()
+        pool = RenderWorkers(count)
+        try:
+            pool.render(in_workers, context, results, ready, finish, run_here, report)
+        finally:
+            pool.close()
     run_here()
     return results
 

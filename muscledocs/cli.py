@@ -88,9 +88,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--project", type=Path, metavar="DIR",
                    help="the project folder, holding chapters/ (default: the current folder)")
     p.add_argument("--out", type=Path, help="output folder (created if missing; default: build/)")
-    p.add_argument("--paper", action="append", metavar="PAPER",
-                   help=f"only these papers for the PDFs: {', '.join(papers.names())} (repeat it, or "
-                        f"separate with commas; default: {', '.join(papers.defaults())})")
+    add_paper_argument(p, "only these papers for the PDFs")
     p.add_argument("--only", metavar="IDS", help="comma-separated group ids for a clinic edition (see --list-groups)")
     p.add_argument("--clinic", help="clinic name for the cover")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="clinic date for the cover")
@@ -198,7 +196,7 @@ def run(args: argparse.Namespace, default_project: Path | None = None) -> int:
     if args.only is not None and not [g for g in args.only.split(",") if g.strip()]:
         raise UsageError("--only names no group; give group ids separated by commas (see --list-groups)")
     chosen = _targets(args.targets)
-    paper_names = _papers(args.paper)
+    paper_names = parse_papers(args.paper)
     project = find_project(args.project, default_project)
     if args.list_groups:
         from .commands import list_groups
@@ -260,7 +258,13 @@ def _targets(names: list[str]) -> tuple[str, ...]:
     return tuple(chosen)
 
 
-def _papers(values: list[str] | None) -> tuple[str, ...] | None:
+def add_paper_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--paper", action="append", metavar="PAPER",
+                        help=f"{what}: {', '.join(papers.names())} (repeat it, or separate with commas; "
+                             f"default: {', '.join(papers.defaults())})")
+
+
+def parse_papers(values: list[str] | None) -> tuple[str, ...] | None:
     """--paper a4 --paper letter, or --paper a4,letter."""
     if values is None:
         return None

@@ -60,7 +60,9 @@ def project(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def server(project):
-    running = PreviewServer(Project(project), "127.0.0.1", 0, say=lambda text: None)
+    # A4 only (serve --paper a4): every edit here builds every output again, and US Letter is the
+    # same code on other numbers; the default papers are the command line's (test_serve_paper).
+    running = PreviewServer(Project(project), "127.0.0.1", 0, say=lambda text: None, papers=("a4",))
     running.start()
     wait_for(running, lambda s: s["state"] == "ok", "the first build")
     yield running
@@ -161,7 +163,7 @@ def test_the_page_shows_every_handout_page_with_its_printed_number(server, brows
     page.wait_for_function("() => document.querySelector('[data-doc=\"handout-a4.pdf\"] img').naturalWidth > 800")
     # The other outputs have their tabs, the booklet and the EPUB included.
     tabs = page.locator("#tabs button").all_inner_texts()
-    assert tabs == ["A4 handout", "US Letter handout", "Quick reference", "Booklet", "EPUB"]
+    assert tabs == ["A4 handout", "Quick reference", "Booklet", "EPUB"]  # A4 only: no US Letter handout
     page.click("#tab-epub")
     page.wait_for_function("() => document.querySelector('#view-epub iframe.dark').contentDocument?.body")
     dark = page.frame_locator("#view-epub iframe.dark").locator("html")
@@ -286,9 +288,9 @@ def test_status_reports_builds_errors_and_outputs(server, project):
     current = status(server)
     assert current["state"] == "ok" and current["errors"] == [] and isinstance(current["build"], int)
     pages = {o["name"]: o["pages"] for o in current["outputs"]}
-    for name in ("handout-a4.pdf", "handout-letter.pdf", "quick-reference-a4.pdf", "booklet-a4.pdf",
-                 "muscles-worked-when-running.epub"):
+    for name in ("handout-a4.pdf", "quick-reference-a4.pdf", "booklet-a4.pdf", "muscles-worked-when-running.epub"):
         assert pages[name] > 0
+    assert not [name for name in pages if "letter" in name]  # serve --paper a4
     assert pages["handout-a4.pdf"] == len(PdfReader(project / "build" / "handout-a4.pdf").pages)
     assert isinstance(current["findings"], list)
     code, headers, data = get(server, "/files/handout-a4.pdf")
@@ -469,6 +471,28 @@ def test_served_files_stay_inside_their_folder(tmp_path):
     for path in ("out.txt", "out-folder/secret.txt", "../outside/secret.txt", "sub/../../outside/secret.txt",
                  ".hidden", "sub", "", "/etc/passwd", "sub\\map.svg", "sub//map.svg", "nothing.svg"):
         assert safe_file((root,), path) is None, path
+
+
+def test_serve_paper_picks_what_each_build_writes_and_what_the_form_ticks(server):
+    """serve --paper: the command line's own choice and its messages; every paper by default."""
+    import argparse
+
+    from muscledocs import papers
+    from muscledocs.cli import parse_papers
+    from muscledocs.errors import UsageError
+    from muscledocs.serve import add_arguments
+    from muscledocs.serve.builder import Builder, _tab_of
+
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    assert parse_papers(parser.parse_args(["--paper", "letter,a4"]).paper) == ("letter", "a4")
+    assert parse_papers(parser.parse_args([]).paper) is None
+    with pytest.raises(UsageError, match='unknown paper "b5"'):
+        parse_papers(parser.parse_args(["--paper", "b5"]).paper)
+    assert Builder(Project(ROOT)).papers == papers.defaults() == ("a4", "letter")
+    assert _tab_of(SimpleNamespace(format="handout", name="handout-letter.pdf")) == ("letter", "US Letter handout")
+    _, _, data = get(server, "/api/clinic/choices")
+    assert json.loads(data)["default_papers"] == ["a4"]  # the form ticks the server's papers
 
 
 def test_the_form_and_its_edition_file_give_the_command_lines_edition(sample_project):

@@ -16,15 +16,21 @@ SERVER_PACKAGES = ("starlette", "uvicorn", "watchfiles", "pypdfium2")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from ..cli import add_paper_argument
+
     parser.add_argument("--host", default="127.0.0.1",
                         help="the address to listen on (default: 127.0.0.1, this machine only)")
     parser.add_argument("--port", type=int, default=8000, help="the port (default: 8000; 0 picks a free one)")
     parser.add_argument("--jobs", type=int, default=0, metavar="N",
                         help="render N outputs at once (default: one per CPU core)")
+    add_paper_argument(parser, "the papers each build writes the PDFs on (the preview's first tab is always the "
+                               "A4 handout)")
     parser.add_argument("-q", "--quiet", action="store_true", help="print only the address and problems")
 
 
 def serve(project, args: argparse.Namespace) -> int:
+    from .. import papers
+    from ..cli import parse_papers
     from ..errors import EnvironmentProblem, UsageError
     from .security import is_loopback
 
@@ -48,7 +54,8 @@ def serve(project, args: argparse.Namespace) -> int:
         if not args.quiet or "failed" in text:
             print(text, flush=True)
 
-    server = PreviewServer(project, args.host, args.port, args.jobs, say)
+    server = PreviewServer(project, args.host, args.port, args.jobs, say,
+                           papers=parse_papers(args.paper) or papers.defaults())
     print(f"Serving {project.root} at {server.url} (clinic editions: {server.url}clinic); Ctrl-C stops.", flush=True)
     try:
         server.run()

@@ -85,7 +85,7 @@ def create_app(builder: Builder, allowed_hosts: set[str], port_of, closing: thre
         return FileResponse(found) if found else not_found()
 
     async def choices(request: Request) -> Response:
-        return JSONResponse(clinic.choices(_group_titles(project.root)))
+        return JSONResponse(clinic.choices(_group_titles(project.root), builder.papers))
 
     async def clinic_post(request: Request) -> Response:
         fields = await _form(request)

@@ -17,7 +17,7 @@ import time
 import traceback
 from pathlib import Path
 
-from .. import papers
+from .. import papers as paper_registry
 from ..build import Options, Output, Report, build, prepare
 from ..cache import Cache
 from ..errors import EnvironmentProblem, MuscledocsError, ProofFailed, RenderFailed, SourceErrors
@@ -77,9 +77,11 @@ class QuietReport(Report):
 
 
 class Builder:
-    def __init__(self, project: Project, jobs: int = 0, say=print, images: PageImages | None = None):
+    def __init__(self, project: Project, jobs: int = 0, say=print, images: PageImages | None = None,
+                 papers: tuple[str, ...] | None = None):
         self.project = project
         self.jobs = jobs
+        self.papers = papers or paper_registry.defaults()  # what the every-output step writes the PDFs on
         self.say = say
         self.images = images or PageImages()
         self.cache_folder = Path(os.environ["MUSCLEDOCS_CACHE"]) if os.environ.get("MUSCLEDOCS_CACHE") \
@@ -199,7 +201,7 @@ class Builder:
             self._build_all(time.perf_counter())
 
     def _build_all(self, started: float) -> None:
-        settings = dict(formats=tuple(FORMATS), papers=papers.defaults(), edition=Edition(), keep_html=False)
+        settings = dict(formats=tuple(FORMATS), papers=self.papers, edition=Edition(), keep_html=False)
         report = QuietReport(lambda names: self._publish(rendering=names))
         try:
             stamp = inputs_digest(self.project, repr(sorted(settings.items())))  # the CLI's, so it sees no change
@@ -285,7 +287,7 @@ def _tab_of(output: Output) -> tuple[str, str]:
     """Which tab of the page shows an output: a handout per paper, the rest one tab each."""
     if output.format == "handout":
         paper = output.name.removeprefix("handout-").removesuffix(".pdf")
-        label = papers.PAPERS[paper].label if paper in papers.PAPERS else paper
+        label = paper_registry.PAPERS[paper].label if paper in paper_registry.PAPERS else paper
         return paper, f"{label} handout"
     return output.format, {"quick-reference": "Quick reference", "booklet": "Booklet"}.get(output.format, output.format)
 

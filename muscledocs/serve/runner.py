@@ -30,10 +30,11 @@ class _Server(uvicorn.Server):
 
 
 class PreviewServer:
-    def __init__(self, project: Project, host: str = "127.0.0.1", port: int = 8000, jobs: int = 0, say=print):
+    def __init__(self, project: Project, host: str = "127.0.0.1", port: int = 8000, jobs: int = 0, say=print,
+                 papers: tuple[str, ...] | None = None):
         self.host = host
         self.closing = threading.Event()
-        self.builder = Builder(project, jobs=jobs, say=say)
+        self.builder = Builder(project, jobs=jobs, say=say, papers=papers)
         self.sock = _bind(host, port)
         self.port = self.sock.getsockname()[1]
         app = create_app(self.builder, host_names(host), lambda: self.port, self.closing)

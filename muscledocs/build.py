@@ -43,6 +43,9 @@ class Options:
     epoch: int | None = None  # SOURCE_DATE_EPOCH; None: the book's date
     subsetter: str | None = None  # "harfbuzz" or "fonttools"; None: what the machine has
     cache: Path | None = None  # the render cache; None: the project's build/.cache
+    # The command line's one build in its process: start the render workers before reading the
+    # sources, so that their WeasyPrint import overlaps validation (RenderWorkers.early).
+    workers_first: bool = False
 
 
 @dataclass
@@ -94,7 +97,7 @@ def build(options: Options, report: Report | None = None, stamp: str | None = No
     project = options.project if isinstance(options.project, Project) else Project(Path(options.project).resolve())
     cache = Cache(options.cache or project.cache_folder)
     settings = Settings(tuple(f for f in FORMATS if f in options.formats), options.papers, options.keep_html)
-    workers = RenderWorkers.early(settings, options.jobs)
+    workers = RenderWorkers.early(settings, options.jobs) if options.workers_first else None
     try:
         book, context = prepare(project, options.edition, options.epoch, options.subsetter, cache)
         jobs = plan(book, settings, context)
@@ -180,7 +183,7 @@ class RenderWorkers:
     Started before the sources are read (`early`), they do that on the other cores while this
     process validates the book; stopped at once if the build then fails or finds nothing to
     render. Fork after loading only our light modules: a process that has loaded WeasyPrint
-    already (a server, a test) forks workers that have it."""
+    already forks workers that have it, so there `early` starts none."""
 
     def __init__(self, count: int):
         from concurrent.futures import ProcessPoolExecutor

@@ -239,7 +239,7 @@ def run(args: argparse.Namespace, default_project: Path | None = None) -> int:
     cache = Path(os.environ["MUSCLEDOCS_CACHE"]) if os.environ.get("MUSCLEDOCS_CACHE") else None  # tests, CI
     try:
         outputs = build(Options(project=project, out=out, jobs=args.jobs, strict=args.strict, subsetter=subsetter,
-                                cache=cache, **options), report=report, stamp=inputs)
+                                cache=cache, workers_first=True, **options), report=report, stamp=inputs)
     except OSError as exc:
         raise _environment_problem(exc, out) from None
     warn_about(page_findings(outputs))

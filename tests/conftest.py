@@ -24,17 +24,35 @@ EPUB_NAME = "muscles-worked-when-running.epub"
 BOOK_LANGUAGE = yaml.safe_load((ROOT / "chapters" / "book.yaml").read_text(encoding="utf-8"))["language"]
 
 
+def _seed_session_cache(project_cache: Path, session_cache: Path) -> None:
+    from muscledocs.cache import ENTRY_NAME
+
+    if project_cache.is_dir():
+        for entry in project_cache.iterdir():
+            if ENTRY_NAME.fullmatch(entry.name):
+                shutil.copyfile(entry, session_cache / entry.name)  # a copy: the repository's stays as it is
+
+
 # Every build a test runs shares one render cache. It is content-addressed (a key covers all a
 # render reads, whatever the project's folder), so a hit is always right and an output the session
 # has rendered once is not rendered again; a test about rendering itself passes a fresh cache.
 # Nothing is ever written into the repository's own build/.
 # With pytest-xdist the workers inherit the controller's folder, and only its maker removes it.
+# It starts as a copy of the project's own build/.cache where `python make_docs.py` has filled one
+# (the quick start builds, then tests): an entry is found only under a key that covers the
+# sources, the builder's code and the rendering libraries, so a copied render is byte for byte
+# what this code would render, and the real book is not rendered a second time.
 if os.environ.get("MUSCLEDOCS_TEST_CACHE"):
     SESSION_CACHE = Path(os.environ["MUSCLEDOCS_TEST_CACHE"])
 else:
     SESSION_CACHE = Path(tempfile.mkdtemp(prefix="muscledocs-test-cache-"))
     os.environ["MUSCLEDOCS_TEST_CACHE"] = str(SESSION_CACHE)
     atexit.register(shutil.rmtree, SESSION_CACHE, True)
+    _seed_session_cache(ROOT / "build" / ".cache", SESSION_CACHE)
+# Tests build book after book in each process: WeasyPrint is loaded here once, and every build's
+# workers fork with it (the command line, one build per process, starts its workers early instead).
+import weasyprint  # noqa: E402, F401
+
 # What builds in this process read (the preview server's tests; run_cli sets it for itself).
 os.environ["MUSCLEDOCS_CACHE"] = str(SESSION_CACHE)
 PROJECT_CACHE = "project"  # run_builder(cache=PROJECT_CACHE): the project's own build/.cache

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import time
 import zipfile
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -86,3 +87,34 @@ def test_a_later_build_clears_what_a_killed_build_left_behind(sample_project, tm
     build = start(sample_project, out)
     assert build.wait(timeout=300) == 0
     assert not stale.exists() and fresh.exists()
+
+
+def processes_in_session(session: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended while we looked
+        if int(fields[3]) == session and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)")
+def test_a_build_that_fails_after_its_workers_started_says_only_why_and_leaves_none_running(sample_project, tmp_path):
+    """The command line starts its render workers before reading the sources (they load
+    WeasyPrint meanwhile). When the sources then fail, stderr holds the error lines alone (no
+    word from a worker stopped mid-import), and no process of the build is left running."""
+    chapter = sample_project / "chapters" / "06-calves.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8").replace("title: Calves", "title: [Calves", 1),
+                       encoding="utf-8")
+    build = subprocess.Popen(builder_command("pdf", "--out", str(tmp_path / "out"), project=sample_project),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                             env=builder_env())
+    _, stderr = build.communicate(timeout=120)
+    assert build.returncode == 1
+    assert stderr.splitlines()[0].startswith("chapters/06-calves.md:3: YAML syntax error")
+    assert stderr.splitlines()[1:] == ["1 error; nothing was written."]
+    assert processes_in_session(build.pid) == []
+    assert not (tmp_path / "out").exists()

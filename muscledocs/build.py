@@ -231,12 +231,21 @@ class RenderWorkers:
 
 
 def _load_renderer() -> None:
+    """A worker's start: Ctrl-C (it reaches the workers too) ends it without a word, whatever
+    it is doing, since the build itself says it was interrupted; then WeasyPrint is loaded."""
+    import signal
+
     try:
+        signal.signal(signal.SIGINT, _stop_quietly)
         import weasyprint  # noqa: F401
 
         from . import pdf  # noqa: F401
     except KeyboardInterrupt:
-        pass  # Ctrl-C reaches the workers too: the build itself says it was interrupted
+        _stop_quietly()
+
+
+def _stop_quietly(*_signal) -> None:
+    os._exit(130)  # a worker writes nothing itself: its renders go back to the build, which writes
 
 
 def _render(jobs: list[Job], workers: int, cache: Cache, context: Context,

@@ -6,6 +6,7 @@ import io
 import os
 import signal
 import subprocess
+import sys
 import time
 import zipfile
 from pathlib import Path
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from conftest import EPUB_NAME, builder_command, builder_env
+from conftest import EPUB_NAME, ROOT, builder_command, builder_env
 
 TARGETS = ["handout", "epub", "--paper", "a4"]
 
@@ -118,3 +119,23 @@ def test_a_build_that_fails_after_its_workers_started_says_only_why_and_leaves_n
     assert stderr.splitlines()[1:] == ["1 error; nothing was written."]
     assert processes_in_session(build.pid) == []
     assert not (tmp_path / "out").exists()
+
+
+IDLE_WORKER_INTERRUPTED = """
+import os, signal
+from muscledocs.build import RenderWorkers
+workers = RenderWorkers(1)
+workers.pool.submit(int).result()  # started, WeasyPrint loaded, waiting for a render
+(process,) = workers.pool._processes.values()
+os.kill(process.pid, signal.SIGINT)
+process.join(60)
+print(process.exitcode)
+"""
+
+
+def test_ctrl_c_ends_a_waiting_render_worker_without_a_word():
+    """Ctrl-C reaches every worker; one waiting between renders must not print a traceback
+    over the build's own "interrupted" message (it did, now and then, on a busy machine)."""
+    result = subprocess.run([sys.executable, "-c", IDLE_WORKER_INTERRUPTED], capture_output=True, text=True,
+                            timeout=120, cwd=ROOT)
+    assert (result.stdout.strip(), result.stderr) == ("130", "")

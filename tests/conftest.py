@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import weakref
 import zipfile
 from pathlib import Path
 
@@ -247,5 +248,13 @@ def outline_entries(reader: PdfReader) -> list[tuple[str, int]]:
             for item in reader.outline if not isinstance(item, list)]
 
 
+_PAGE_TEXTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def page_text(reader: PdfReader, index: int) -> str:
-    return " ".join(reader.pages[index].extract_text().split())
+    """A page's text, words separated by single spaces; read once per reader and page (pypdf's
+    extraction is about 30 ms a page, and the session's readers are asked again and again)."""
+    texts = _PAGE_TEXTS.setdefault(reader, {})
+    if index not in texts:
+        texts[index] = " ".join(reader.pages[index].extract_text().split())
+    return texts[index]

@@ -11,7 +11,7 @@ import pytest
 import textstat
 from lxml import etree
 
-from conftest import EPUB_NAME, ROOT, outline_entries
+from conftest import EPUB_NAME, ROOT, outline_entries, page_text
 from muscledocs.validate import load_book
 
 ORIGINALITY = ROOT.parent / "shared" / "tools" / "originality.py"
@@ -39,7 +39,7 @@ def chapter_pages_text(reader, title: str) -> str:
     starts = [page for _, page in entries]
     index = next(i for i, (t, _) in enumerate(entries) if t.endswith(title))
     end = starts[index + 1] if index + 1 < len(starts) else len(reader.pages)
-    return " ".join(" ".join(reader.pages[p].extract_text().split()) for p in range(starts[index], end))
+    return " ".join(page_text(reader, p) for p in range(starts[index], end))
 
 
 @pytest.mark.parametrize("chapter", GROUPS, ids=lambda c: c.id)

@@ -149,7 +149,7 @@ def test_counts_and_lists_follow_the_edition(tmp_path):
     full book and in a two-group clinic edition, in both outputs."""
     full = load_book(ROOT).chapters[0]
     clinic = load_book(ROOT, Edition(only=("glutes", "calves"))).chapters[0]
-    assert "This handout covers seven groups: the glutes, quadriceps, hip flexors, core, hamstrings, calves and " \
+    assert "This guide covers seven groups: the glutes, quadriceps, hip flexors, core, hamstrings, calves and " \
            "upper body." in _words(re.sub("<[^>]+>", "", "".join(s.html for s in full.sections)))
     chart = next(i for i in clinic.images if i.src == "figure:stride-chart")
     assert chart.alt.startswith("A grid chart with a row for each of the two muscle groups")
@@ -160,9 +160,9 @@ def test_counts_and_lists_follow_the_edition(tmp_path):
                          "--out", str(out))
     assert result.returncode == 0, result.stderr
     pdf_text = _words(" ".join(p.extract_text() for p in PdfReader(out / "handout-a4.pdf").pages[:4]))
-    assert "This handout covers two groups: the glutes and calves." in pdf_text
+    assert "This guide covers two groups: the glutes and calves." in pdf_text
     intro = _chapter_xhtml(out, "introduction")
-    assert "This handout covers two groups: the glutes and calves." in _words("".join(intro.itertext()))
+    assert "This guide covers two groups: the glutes and calves." in _words("".join(intro.itertext()))
     img = next(i for i in intro.iter(f"{XHTML}img") if "stride-chart" in i.get("src"))
     assert img.get("alt") == chart.alt
 

@@ -403,7 +403,7 @@ CASES = [
         replace(f"chapters/{INTRO}", "## How to use the chapters", "## Übungen für Läufer\n\n"
                 "See [the drills](#ubungen).\n\n## How to use the chapters")],
          [f'chapters/{INTRO}:{line(INTRO, "## How to use the chapters") + 2}: link "#ubungen" points at no section '
-          "of this chapter. Sections here: #who-this-handout-is-for, #which-muscles-we-mean, "
+          "of this chapter. Sections here: #who-this-guide-is-for, #which-muscles-we-mean, "
           "#why-it-helps-to-know-them, #the-stride, #übungen-für-läufer, #how-to-use-the-chapters"]),
     # ---- text for some groups only
     Case("only-mark-names-no-group", [replace(f"chapters/{CL}", "{only: core}", "{only: shins}")],

@@ -88,7 +88,7 @@ def test_every_key_is_printed_and_every_printed_key_is_there(sample_project):
     with a coach and no clinic name, of a book with a footnote) reads every key en.toml has,
     and none it lacks (that would raise KeyError here)."""
     introduction = sample_project / "chapters" / "00-introduction.md"
-    text = introduction.read_text(encoding="utf-8").replace("## Who this handout is for\n\n", "## Who this handout "
+    text = introduction.read_text(encoding="utf-8").replace("## Who this guide is for\n\n", "## Who this guide "
                                                             "is for\n\nA note.[^1]\n\n[^1]: The note.\n\n", 1)
     introduction.write_text(text, encoding="utf-8")
     seen: set[str] = set()

@@ -97,14 +97,14 @@ def build(options: Options, report: Report | None = None, stamp: str | None = No
     project = options.project if isinstance(options.project, Project) else Project(Path(options.project).resolve())
     cache = Cache(options.cache or project.cache_folder)
     settings = Settings(tuple(f for f in FORMATS if f in options.formats), options.papers, options.keep_html)
-    workers = RenderWorkers.early(settings, options.jobs) if options.workers_first else None
+    early = RenderWorkers.early(settings, options.jobs) if options.workers_first else None
     try:
         book, context = prepare(project, options.edition, options.epoch, options.subsetter, cache)
         jobs = plan(book, settings, context)
-        results = _render(jobs, options.jobs, cache, context, report, workers)
+        results = _render(jobs, options.jobs, cache, context, report, early)
     finally:
-        if workers:
-            workers.close()
+        if early:
+            early.close()
     outputs = [Output(job.name, job.format, *results[job.name], written=job.write) for job in jobs]
     written = [out for out in outputs if out.written]
     findings = page_findings(written)

@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import weasyprint  # noqa: F401  loaded once per test process: every build's workers fork with it
 import yaml
 from pypdf import PdfReader
 
@@ -50,10 +51,6 @@ else:
     os.environ["MUSCLEDOCS_TEST_CACHE"] = str(SESSION_CACHE)
     atexit.register(shutil.rmtree, SESSION_CACHE, True)
     _seed_session_cache(ROOT / "build" / ".cache", SESSION_CACHE)
-# Tests build book after book in each process: WeasyPrint is loaded here once, and every build's
-# workers fork with it (the command line, one build per process, starts its workers early instead).
-import weasyprint  # noqa: E402, F401
-
 # What builds in this process read (the preview server's tests; run_cli sets it for itself).
 os.environ["MUSCLEDOCS_CACHE"] = str(SESSION_CACHE)
 PROJECT_CACHE = "project"  # run_builder(cache=PROJECT_CACHE): the project's own build/.cache

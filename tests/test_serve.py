@@ -61,7 +61,7 @@ def project(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def server(project):
     # A4 only (serve --paper a4): every edit here builds every output again, and US Letter is the
-    # same code on other numbers; the default papers are the command line's (test_serve_paper).
+    # same code on other numbers; the default papers: test_serve_paper_picks_what_each_build_writes...
     running = PreviewServer(Project(project), "127.0.0.1", 0, say=lambda text: None, papers=("a4",))
     running.start()
     wait_for(running, lambda s: s["state"] == "ok", "the first build")

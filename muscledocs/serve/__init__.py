@@ -29,7 +29,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def serve(project, args: argparse.Namespace) -> int:
-    from .. import papers
     from ..cli import parse_papers
     from ..errors import EnvironmentProblem, UsageError
     from .security import is_loopback
@@ -54,8 +53,7 @@ def serve(project, args: argparse.Namespace) -> int:
         if not args.quiet or "failed" in text:
             print(text, flush=True)
 
-    server = PreviewServer(project, args.host, args.port, args.jobs, say,
-                           papers=parse_papers(args.paper) or papers.defaults())
+    server = PreviewServer(project, args.host, args.port, args.jobs, say, papers=parse_papers(args.paper))
     print(f"Serving {project.root} at {server.url} (clinic editions: {server.url}clinic); Ctrl-C stops.", flush=True)
     try:
         server.run()

@@ -102,12 +102,12 @@ def _check(errors: dict[str, str], field: str, flags: dict, group_ids: list[str]
         errors[field] = message[:1].upper() + message[1:]
 
 
-def choices(group_titles: list[tuple[str, str]], default_papers: tuple[str, ...] | None = None) -> dict:
+def choices(group_titles: list[tuple[str, str]], default_papers: tuple[str, ...]) -> dict:
     """What the form offers: the groups, papers and outputs, from the registries; the papers
-    ticked at first are the server's own (serve --paper), else the registry's defaults."""
+    ticked at first are the ones the server builds (serve --paper)."""
     return {"groups": [{"id": g, "title": t} for g, t in group_titles],
             "papers": [{"id": p.name, "title": p.label} for p in papers.PAPERS.values()],
-            "default_papers": list(default_papers or papers.defaults()),
+            "default_papers": list(default_papers),
             "formats": [{"id": name, "title": f"{FORMAT_NAMES.get(name, name)}: {fmt.summary}"}
                         for name, fmt in FORMATS.items()],
             "limits": LIMITS}

@@ -128,7 +128,7 @@ workers = RenderWorkers(1)
 workers.pool.submit(int).result()  # started, WeasyPrint loaded, waiting for a render
 (process,) = workers.pool._processes.values()
 os.kill(process.pid, signal.SIGINT)
-process.join(60)
+workers.pool.shutdown(wait=True)  # its manager thread reaps the worker (joining it here too would race)
 print(process.exitcode)
 """
 

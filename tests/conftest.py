@@ -245,13 +245,30 @@ def outline_entries(reader: PdfReader) -> list[tuple[str, int]]:
             for item in reader.outline if not isinstance(item, list)]
 
 
-_PAGE_TEXTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_PDFIUM_DOCUMENTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _pdfium_document(reader: PdfReader):
+    """The same file, opened in pdfium for its text: pdfium reads a page's text in about 1 ms,
+    pypdf in about 30, and the suite reads hundreds of pages."""
+    import pypdfium2
+
+    if reader not in _PDFIUM_DOCUMENTS:
+        reader.stream.seek(0)
+        _PDFIUM_DOCUMENTS[reader] = (pypdfium2.PdfDocument(reader.stream.read()), {})
+    return _PDFIUM_DOCUMENTS[reader]
 
 
 def page_text(reader: PdfReader, index: int) -> str:
-    """A page's text, words separated by single spaces; read once per reader and page (pypdf's
-    extraction is about 30 ms a page, and the session's readers are asked again and again)."""
-    texts = _PAGE_TEXTS.setdefault(reader, {})
+    """A page's text, words separated by single spaces; read once per reader and page."""
+    document, texts = _pdfium_document(reader)
+    index = range(len(document))[index]  # as a list is indexed: -1 is the last page
     if index not in texts:
-        texts[index] = " ".join(reader.pages[index].extract_text().split())
+        texts[index] = " ".join(document[index].get_textpage().get_text_range().split())
     return texts[index]
+
+
+def pdf_text(pdf: Path | bytes | PdfReader, pages: range | None = None) -> str:
+    """The text of a PDF's pages (all, or `pages`), words separated by single spaces."""
+    reader = pdf if isinstance(pdf, PdfReader) else PdfReader(io.BytesIO(pdf) if isinstance(pdf, bytes) else pdf)
+    return " ".join(page_text(reader, index) for index in (pages or range(len(reader.pages))))

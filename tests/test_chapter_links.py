@@ -28,8 +28,8 @@ def hamstrings_xhtml(epub_path) -> str:
 
 def link_targets(reader: PdfReader, needle: str) -> list[int]:
     """Target page indexes of the links on the page that shows `needle`."""
-    for page in reader.pages:
-        if needle in " ".join(page.extract_text().split()):
+    for index, page in enumerate(reader.pages):
+        if needle in page_text(reader, index):
             links = [a.get_object() for a in page.get("/Annots", []) if a.get_object()["/Subtype"] == "/Link"]
             return [reader.get_destination_page_number(reader.named_destinations[str(a["/Dest"])])
                     for a in links if "/Dest" in a]

@@ -8,7 +8,7 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from conftest import BOOK_LANGUAGE, ROOT, book_context, outline_entries, page_text, run_builder
+from conftest import BOOK_LANGUAGE, ROOT, book_context, outline_entries, page_text, pdf_text, run_builder
 from pdf_sheets import halves as sheet_halves
 
 A4_LANDSCAPE = (841.89, 595.28)
@@ -203,7 +203,7 @@ def test_two_group_clinic_edition_contains_exactly_those_groups(tmp_path, canoni
     others = [g["title"] for g in canonical_groups if g["id"] not in ("glutes", "calves")]
     quick = page_text(PdfReader(out / "quick-reference-a4.pdf"), 0)
     assert "Thursday, December 3, 2026" in quick
-    booklet = " ".join(p.extract_text() for p in PdfReader(out / "booklet-a4.pdf").pages)
+    booklet = pdf_text(out / "booklet-a4.pdf")
     for text in (quick, booklet):
         assert "Glutes" in text and "Calves" in text
     for title in others:

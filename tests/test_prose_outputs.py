@@ -13,7 +13,7 @@ import pytest
 from lxml import etree
 from pypdf import PdfReader
 
-from conftest import EPUB_NAME, ROOT, epubcheck_messages, run_builder
+from conftest import EPUB_NAME, ROOT, epubcheck_messages, page_text, pdf_text, run_builder
 from muscledocs.model import Edition
 from muscledocs.validate import load_book
 
@@ -66,7 +66,7 @@ def _words(text: str) -> str:
 
 def test_footnote_prints_at_the_foot_of_its_page(writer_build):
     reader = PdfReader(writer_build / "handout-a4.pdf")
-    pages = [_words(page.extract_text()) for page in reader.pages]
+    pages = [_words(page_text(reader, i)) for i in range(len(reader.pages))]
     page = next(i for i, text in enumerate(pages) if "Hills ask the most of this muscle" in text)
     text = pages[page]
     assert "[^hills]" not in text and "~~" not in " ".join(pages)
@@ -127,7 +127,7 @@ def test_pdfs_use_only_the_bundled_fonts(writer_build, built):
     """✓ in an italic cue is not in the italic face: it comes from a bundled face, never from
     a font installed on the machine (DejaVu here), so every machine prints the same PDF."""
     reader = PdfReader(writer_build / "handout-a4.pdf")
-    assert any("✓ Push the ground back" in page.extract_text() for page in reader.pages)
+    assert "✓ Push the ground back" in pdf_text(reader)
     for path in [writer_build / "handout-a4.pdf", *sorted(built.glob("*.pdf"))]:
         fonts = _fonts(PdfReader(path))
         assert fonts and all(name.startswith(("Source-Serif-Pro", "Source-Sans-Pro")) for name in fonts), (path, fonts)
@@ -159,8 +159,8 @@ def test_counts_and_lists_follow_the_edition(tmp_path):
     result = run_builder("handout", "epub", "--paper", "a4", "--only", "glutes,calves", "--jobs", "1",
                          "--out", str(out))
     assert result.returncode == 0, result.stderr
-    pdf_text = _words(" ".join(p.extract_text() for p in PdfReader(out / "handout-a4.pdf").pages[:4]))
-    assert "This guide covers two groups: the glutes and calves." in pdf_text
+    opening = _words(pdf_text(out / "handout-a4.pdf", range(4)))
+    assert "This guide covers two groups: the glutes and calves." in opening
     intro = _chapter_xhtml(out, "introduction")
     assert "This guide covers two groups: the glutes and calves." in _words("".join(intro.itertext()))
     img = next(i for i in intro.iter(f"{XHTML}img") if "stride-chart" in i.get("src"))
@@ -169,7 +169,7 @@ def test_counts_and_lists_follow_the_edition(tmp_path):
     # The closing plan's advice for the core and the hip flexors is marked {only: …}: this
     # edition has neither, so neither output gives it; the calves' stretch stays, unmarked.
     closing = _words("".join(_chapter_xhtml(out, "closing").itertext()))
-    pdf_all = _words(" ".join(p.extract_text() for p in PdfReader(out / "handout-a4.pdf").pages))
+    pdf_all = _words(pdf_text(out / "handout-a4.pdf"))
     for text in (closing, pdf_all):
         assert "Stretch the calves after runs" in text
         assert "Train the core two or three times" not in text and "Stretch the hip flexors" not in text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 import time
 
@@ -13,6 +12,7 @@ from conftest import (
     book_context,
     copy_book,
     fresh_cache,
+    pdf_text,
     run_builder,
     run_cli,
     small_book,
@@ -74,17 +74,14 @@ def test_an_edit_always_shows_up_and_a_cache_hit_is_identical(tmp_path):
     after = outputs(out)
     assert after["handout-a4.pdf"] != before["handout-a4.pdf"]
     assert b"freshly edited" not in before[EPUB_NAME]
-    from pypdf import PdfReader
 
     for name in ("handout-a4.pdf", "booklet-a4.pdf"):  # booklets are cached chapter by chapter
-        text = " ".join(p.extract_text() for p in PdfReader(out / name).pages)
-        assert "freshly edited sentence" in " ".join(text.split()), name
+        assert "freshly edited sentence" in pdf_text(out / name), name
 
 
 def test_a_stylesheet_edit_reaches_cached_booklet_parts(tmp_path, monkeypatch):
     """Booklet parts are rendered with a shared stylesheet that their HTML leaves out, so the
     parts' cache key must cover the stylesheet: a layout edit has to show in the next build."""
-    from pypdf import PdfReader
 
     from muscledocs import handout_parts
     from muscledocs.formats import booklet
@@ -99,9 +96,7 @@ def test_a_stylesheet_edit_reaches_cached_booklet_parts(tmp_path, monkeypatch):
     monkeypatch.setattr(handout_parts, "handout_stylesheet",
                         lambda paper, templates: plain(paper, templates) + "\nh1::after { content: ' RESTYLED'; }")
     restyled = booklet.render_booklet("booklet-a4.pdf", job, context).data
-    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(restyled)).pages)
-    assert "RESTYLED" in text and "RESTYLED" not in " ".join(
-        page.extract_text() for page in PdfReader(io.BytesIO(first)).pages)
+    assert "RESTYLED" in pdf_text(restyled) and "RESTYLED" not in pdf_text(first)
 
 
 def test_the_cache_drops_entries_unused_for_a_month_and_keeps_the_rest(tmp_path):

@@ -25,7 +25,7 @@ from types import SimpleNamespace
 import pytest
 from pypdf import PdfReader
 
-from conftest import PROJECT_CACHE, ROOT, SESSION_CACHE, builder_env, outline_entries, page_text, small_book
+from conftest import PROJECT_CACHE, ROOT, SESSION_CACHE, builder_env, outline_entries, page_text, pdf_text, small_book
 
 pytest.importorskip("starlette", reason="the server's packages are not installed (pip install -e '.[test]')")
 pytest.importorskip("uvicorn", reason="the server's packages are not installed (pip install -e '.[test]')")
@@ -213,8 +213,7 @@ def test_a_burst_of_saves_is_one_build_and_a_save_during_a_build_builds_again(se
     wait_for(server, lambda s: s["state"] == "building", "the next build to start")
     edit(project, "The save after the build had started.")
     settled_after(server, current["build"] + 2, "the queued build")
-    text = " ".join(page.extract_text() for page in PdfReader(project / "build" / "handout-a4.pdf").pages)
-    assert "The save after the build had started." in " ".join(text.split())
+    assert "The save after the build had started." in pdf_text(project / "build" / "handout-a4.pdf")
     restore(server, project)
 
 

@@ -23,7 +23,7 @@ import pytest
 from lxml import etree
 from pypdf import PdfReader
 
-from conftest import EPUB_NAME, ROOT, book_context, run_builder
+from conftest import EPUB_NAME, ROOT, book_context, page_text, pdf_text, run_builder
 from muscledocs import papers
 from muscledocs.artwork import PROSE_FIGURES, GroupFacts, book_figures
 from muscledocs.epub import build_epub
@@ -185,7 +185,7 @@ def german_build(tmp_path_factory) -> Path:
 
 def test_a_german_handout_prints_the_german_words(german_build):
     reader = PdfReader(german_build / "handout-a4.pdf")
-    text = _words(" ".join(page.extract_text() for page in reader.pages))
+    text = _words(pdf_text(reader))
     for words in ("Inhalt", "Notizen", "Hinweise, Übungen und Erinnerungen aus der Einheit.", "Übungen zum Aufbau",
                   "Kraft- und Mobilitätsübungen: Glutes", "Sätze × Wdh.", "SCHLÜSSELÜBUNG", "Beim Laufen daran denken",
                   "Glutes im Überblick", "Muskel", "Hauptaufgabe", "DATUM", "TRAINER", "KONTAKT",
@@ -202,7 +202,7 @@ def test_a_german_handout_prints_the_german_words(german_build):
 
 def test_a_german_quick_reference_prints_the_german_words(german_build):
     reader = PdfReader(german_build / "quick-reference-a4.pdf")
-    text = _words(reader.pages[0].extract_text())
+    text = _words(page_text(reader, 0))
     for words in ("KURZÜBERSICHT", "Gruppe", "Muskeln", "Aufgabe im Laufschritt", "Landung", "Stütz", "Abdruck",
                   "Schwung", "Schlüsselübung", "Stützphase: Fuß am Boden", "Leichter Muskelkater"):
         assert words in text, words

@@ -429,8 +429,10 @@ def test_only_generated_files_and_the_projects_assets_are_served(server, project
 
 def test_ctrl_c_stops_the_server_cleanly(tmp_path):
     sample_project = small_book(tmp_path, ("calves",))  # one chapter: it renders cold, and soon
+    # A4 only, as the module's server: a Ctrl-C waits for the build under way, the same code
+    # for one paper as for two.
     process = subprocess.Popen([sys.executable, str(ROOT / "make_docs.py"), "--project", str(sample_project),
-                                "serve", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                "serve", "--port", "0", "--paper", "a4"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env=builder_env(cache=PROJECT_CACHE))  # a cache of its own: the outputs really render
     try:
         first = process.stdout.readline()

@@ -23,6 +23,10 @@ from pypdf import PdfReader
 
 ROOT = Path(__file__).resolve().parent.parent
 EPUB_NAME = "muscles-worked-when-running.epub"
+# The clinic edition several test files build: the same arguments give the same renders, so the
+# session renders it once and the others read it from the shared cache.
+CLINIC = ("--only", "glutes,calves", "--clinic", "Thursday Track Night", "--date", "2026-12-03",
+          "--coach", "Sam Rivera", "--contact", "sam@example.org")
 BOOK_LANGUAGE = yaml.safe_load((ROOT / "chapters" / "book.yaml").read_text(encoding="utf-8"))["language"]
 
 

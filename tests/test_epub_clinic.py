@@ -10,15 +10,13 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-from conftest import EPUB_NAME, ROOT, epubcheck_messages, pdf_text, run_builder
+from conftest import CLINIC, EPUB_NAME, ROOT, epubcheck_messages, pdf_text, run_builder
 from muscledocs.model import Edition
 from muscledocs.validate import load_book
 
 NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
       "x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
 EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
-CLINIC = ("--only", "glutes,calves", "--clinic", "Thursday Track Night", "--date", "2026-12-03",
-          "--coach", "Sam Rivera", "--contact", "sam@example.org")
 DATE = "Thursday, December 3, 2026"
 
 

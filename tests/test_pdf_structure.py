@@ -12,11 +12,9 @@ from html import unescape
 import pikepdf
 import pytest
 
-from conftest import ROOT, book_context, run_builder
+from conftest import CLINIC, ROOT, book_context, run_builder
 from pdf_tags import Node, Tagged
 
-CLINIC = ("--only", "glutes,calves", "--clinic", "Thursday Track Night", "--date", "2026-12-03",
-          "--coach", "Sam Rivera", "--contact", "sam@example.org")
 HANDOUTS = ["handout-a4.pdf", "handout-letter.pdf", "clinic/handout-a4.pdf", "clinic/handout-letter.pdf"]
 TAGGED = HANDOUTS + ["quick-reference-a4.pdf", "quick-reference-letter.pdf",
                      "clinic/quick-reference-a4.pdf", "clinic/quick-reference-letter.pdf"]

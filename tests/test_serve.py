@@ -432,7 +432,8 @@ def test_ctrl_c_stops_the_server_cleanly(tmp_path):
     # A4 only, as the module's server: a Ctrl-C waits for the build under way, the same code
     # for one paper as for two.
     process = subprocess.Popen([sys.executable, str(ROOT / "make_docs.py"), "--project", str(sample_project),
-                                "serve", "--port", "0", "--paper", "a4"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                "serve", "--port", "0", "--paper", "a4"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                env=builder_env(cache=PROJECT_CACHE))  # a cache of its own: the outputs really render
     try:
         first = process.stdout.readline()

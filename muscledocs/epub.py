@@ -242,15 +242,22 @@ def _place_before(element: etree._Element, marker: etree._Element) -> None:
     Rows, list items and terms cannot have a sibling span (a table body holds only rows, a list
     only items), so the marker ends the item before them; the first item's marker goes before
     the whole list. A table's first body row has no row before it but the header row, whose
-    cells name every column: that marker starts the row's first data cell instead.
+    cells name every column: that marker starts the row's first data cell instead. A term in
+    a <div> with its definition (the glossary) is an item of its own: its group is the item.
     """
     name = etree.QName(element).localname
+    group = element.getparent()
+    if name == "dt" and etree.QName(group).localname == "div" and _first_child(group) is element:
+        element = group  # the <div> that holds a term with its definition is the list's item
     if name in ("tr", "li", "dt"):
         previous = element.getprevious()
         while previous is not None and not isinstance(previous.tag, str):
             previous = previous.getprevious()  # skip comments
         if previous is not None:
-            (previous[-1] if name == "tr" and len(previous) else previous).append(marker)
+            ends = previous  # the item before; for a row, its last cell; for a group, its definition
+            if len(previous) and (name == "tr" or etree.QName(previous).localname == "div"):
+                ends = previous[-1]
+            ends.append(marker)
             return
         if name == "tr":
             cell = next((c for c in element if etree.QName(c).localname == "td"), None)

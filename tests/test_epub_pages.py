@@ -179,6 +179,9 @@ def test_page_markers_sit_before_what_they_mark_never_inside_it(epub_zip):
                 if etree.QName(item).localname == "td":
                     assert item.getnext() is None, (name, marker.get("id"))
                     item = item.getparent()
+                if etree.QName(item.getparent()).localname == "div":  # a term's group: it is the item
+                    assert item.getnext() is None, (name, marker.get("id"))
+                    item = item.getparent()
                 assert item.getnext() is not None, (name, marker.get("id"))
     assert positions.count("before") > 10 and "ends" in positions  # the book has both kinds
 
@@ -191,6 +194,8 @@ SAMPLE = """<html xmlns="http://www.w3.org/1999/xhtml"><body><section id="ch">
 </tbody></table>
 <ul id="list"><li id="i1">First</li><li id="i2">Second</li></ul>
 <dl><dt id="d1"><dfn>Term one</dfn></dt><dd>Def one</dd><dt id="d2"><dfn>Term two</dfn></dt><dd>Def two</dd></dl>
+<dl id="grouped"><div><dt id="g1"><dfn>Term one</dfn></dt><dd id="g1-def">Def one</dd></div>
+<div><dt id="g2"><dfn>Term two</dfn></dt><dd>Def two</dd></div></dl>
 </section></body></html>"""
 
 
@@ -205,6 +210,8 @@ SAMPLE = """<html xmlns="http://www.w3.org/1999/xhtml"><body><section id="ch">
     ("i1", "before ul#list"),
     ("d2", "ends dd"),  # after the definition before the term, not in "Term two"
     ("d1", "before dl"),
+    ("g2", "ends dd#g1-def"),  # a term grouped with its definition (the glossary): its group's end
+    ("g1", "before dl#grouped"),
 ])
 def test_marker_placement_rules(anchor, where):
     from muscledocs.epub import place_page_markers

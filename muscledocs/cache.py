@@ -28,9 +28,10 @@ RENDERING_PACKAGES = ("weasyprint", "pydyf", "pypdf", "pikepdf", "fonttools", "e
 
 @cache
 def builder_fingerprint() -> str:
-    """Changes when the builder's code, a rendering library or the font subsetter changes."""
+    """Changes when the builder's code or a rendering library changes: the same for the whole
+    process. The font subsetter, which the environment can choose build by build, is not in
+    it: every key that depends on it names it (build._render, handout_parts, the stamp)."""
     digest = hashlib.sha256(CACHE_FORMAT.encode())
-    digest.update(font_subsetter().encode())
     for source in sorted(PACKAGE_DIR.rglob("*.py")):
         digest.update(source.relative_to(PACKAGE_DIR).as_posix().encode() + source.read_bytes())
     digest.update(" ".join(_installed_versions()).encode())

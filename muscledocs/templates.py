@@ -24,7 +24,7 @@ NOT_PROSE = re.compile(r"[\w.:/#%?=&+-]*")
 class Templates:
     def __init__(self, layout_dirs: tuple[Path, ...], compiled: Path | None = None):
         self.layout_dirs = layout_dirs
-        bytecode = FileSystemBytecodeCache(str(_versioned(compiled))) if compiled else None
+        bytecode = _BytecodeCache(str(_versioned(compiled))) if compiled else None
         self.environment = Environment(
             loader=ChoiceLoader([FileSystemLoader(str(folder)) for folder in layout_dirs]), autoescape=True,
             finalize=_typeset, undefined=StrictUndefined, keep_trailing_newline=True, bytecode_cache=bytecode)
@@ -42,6 +42,18 @@ class Templates:
             if (folder / name).is_file():
                 return (folder / name).read_text(encoding="utf-8")
         raise FileNotFoundError(f"layouts/{name}")
+
+
+class _BytecodeCache(FileSystemBytecodeCache):
+    """Compiled templates, kept only to save time: one that cannot be written (its folder
+    removed meanwhile by another builder version sharing the cache, a full disk) is compiled
+    again next time, and the build goes on."""
+
+    def dump_bytecode(self, bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
 
 
 @cache

@@ -14,7 +14,7 @@ import json
 import os
 from pathlib import Path
 
-from .cache import builder_fingerprint
+from .cache import builder_fingerprint, font_subsetter
 from .project import Project
 from .writers import write_atomic
 
@@ -23,6 +23,7 @@ def inputs_digest(project: Project, settings: str) -> str:
     digest = hashlib.sha256(builder_fingerprint().encode())
     digest.update(settings.encode())
     digest.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode())
+    digest.update(font_subsetter().encode())  # the environment's choice, this build's
     # Names relative to their folder: the same sources in another place give the same stamp.
     for label, path in project.input_files():
         digest.update(label.encode() + b"\0" + path.read_bytes() + b"\0")

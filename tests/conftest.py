@@ -67,17 +67,19 @@ def run_builder(*args: str, project: Path = ROOT, env: dict | None = None, timeo
                           timeout=timeout, env=builder_env(env, cache))
 
 
-def run_cli(*args: str, project: Path = ROOT, cache: Path | str = SESSION_CACHE):
+def run_cli(*args: str, project: Path = ROOT, env: dict | None = None, cache: Path | str = SESSION_CACHE):
     """The command line run in this process: the same code as make_docs.py from parsing the
-    arguments to the exit status, without starting Python and importing the builder again.
-    For tests of what the builder says and does; tests of the process itself (signals, a
-    terminal, the environment, python -m) use run_builder."""
+    arguments to the exit status, without starting Python and importing the builder again
+    (a build's render workers fork from here with WeasyPrint loaded, where a new process
+    imports it in each: about a CPU-second a build). For tests of what the builder says and
+    does, with `env` as its whole environment if given; tests of the process itself (signals,
+    a terminal, python -m, separate runs) use run_builder."""
     import contextlib
 
     from muscledocs.cli import main
 
     out, err = io.StringIO(), io.StringIO()
-    saved, environment = dict(os.environ), builder_env(None, cache)
+    saved, environment = dict(os.environ), builder_env(env, cache)
     os.environ.clear()
     os.environ.update(environment)
     try:
@@ -111,6 +113,33 @@ def fresh_cache(tmp_path: Path) -> Path:
     folder = tmp_path / f"cache-{len(list(tmp_path.glob('cache-*')))}"
     folder.mkdir()
     return folder
+
+
+# How the two workers share the suite (pytest-xdist, --dist loadgroup): each test file runs
+# whole on one worker, so its module fixtures are made once; the files that run EPUBCheck run on
+# one worker together, so one JVM (seconds to start) checks every EPUB. The longest files start
+# first, so both workers finish together; a file missing from this list only runs later.
+LONGEST_FIRST = ("test_serve.py", "test_epub_browser.py", "test_reproducible.py", "test_pdf_structure.py",
+                 "test_architecture.py", "test_print_edition.py", "test_source_errors.py", "test_strings.py")
+EPUBCHECK_GROUP = "epubcheck"
+
+
+def _work_unit(item: pytest.Item) -> str:
+    module = getattr(item, "module", None)
+    if module is not None and getattr(module, "epubcheck_messages", None) is epubcheck_messages:
+        return EPUBCHECK_GROUP
+    return item.path.name
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config, items: list[pytest.Item]) -> None:
+    def rank(unit: str) -> tuple[int, str]:
+        return (LONGEST_FIRST.index(unit), "") if unit in LONGEST_FIRST else (len(LONGEST_FIRST), unit)
+
+    units = {item: _work_unit(item) for item in items}
+    items.sort(key=lambda item: rank(units[item]))  # stable: a file's own order stays
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(units[item]))
 
 
 @pytest.fixture(scope="session")

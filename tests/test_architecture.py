@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from conftest import EPUB_NAME, ROOT, SESSION_CACHE, fresh_cache, run_builder
+from conftest import EPUB_NAME, ROOT, SESSION_CACHE, fresh_cache, run_builder, run_cli
 from muscledocs import papers
 from muscledocs.build import Options, Report, build
 from muscledocs.formats import FORMATS, Format, Job, Result, targets
@@ -117,7 +117,7 @@ def test_a_new_paper_is_one_registry_entry(tmp_path, monkeypatch):
 
 
 def test_an_a5_handout_from_the_command_line(tmp_path):
-    result = run_builder("handout", "booklet", "--paper", "a5", "--only", "core", "--out", str(tmp_path / "out"))
+    result = run_cli("handout", "booklet", "--paper", "a5", "--only", "core", "--out", str(tmp_path / "out"))
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in (tmp_path / "out").glob("*.pdf")) == ["handout-a5.pdf"]  # A5 makes no booklet
     page = PdfReader(tmp_path / "out" / "handout-a5.pdf").pages[0]

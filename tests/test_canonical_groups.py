@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import ROOT, run_builder
+from conftest import ROOT, run_cli
 
 
 def test_the_canonical_list_is_the_seven_groups_in_order(canonical_groups):
@@ -14,7 +14,7 @@ def test_the_canonical_list_is_the_seven_groups_in_order(canonical_groups):
 
 def test_dropping_a_chapter_is_an_error(sample_project):
     (sample_project / "chapters" / "05-hamstrings.md").unlink()
-    result = run_builder("--check", project=sample_project)
+    result = run_cli("--check", project=sample_project)
     assert result.returncode == 1
     assert 'chapters/book.yaml:' in result.stderr and '"hamstrings" has no chapter file' in result.stderr
 
@@ -22,7 +22,7 @@ def test_dropping_a_chapter_is_an_error(sample_project):
 def test_renaming_a_group_in_a_chapter_is_an_error(sample_project):
     path = sample_project / "chapters" / "06-calves.md"
     path.write_text(path.read_text().replace("id: calves", "id: calf-muscles", 1))
-    result = run_builder("--check", project=sample_project)
+    result = run_cli("--check", project=sample_project)
     assert result.returncode == 1
     assert "chapters/06-calves.md:2: unknown chapter id \"calf-muscles\"" in result.stderr
     assert "Valid ids" in result.stderr

@@ -10,7 +10,7 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-from conftest import CLINIC, EPUB_NAME, ROOT, epubcheck_messages, pdf_text, run_builder
+from conftest import CLINIC, EPUB_NAME, ROOT, epubcheck_messages, pdf_text, run_cli
 from muscledocs.model import Edition
 from muscledocs.validate import load_book
 
@@ -23,7 +23,7 @@ DATE = "Thursday, December 3, 2026"
 @pytest.fixture(scope="module")
 def clinic(tmp_path_factory):
     out = tmp_path_factory.mktemp("thursday")
-    result = run_builder("epub", "handout", "--paper", "a4", *CLINIC, "--out", str(out))
+    result = run_cli("epub", "handout", "--paper", "a4", *CLINIC, "--out", str(out))
     assert result.returncode == 0, result.stderr
     return out
 

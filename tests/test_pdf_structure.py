@@ -12,7 +12,7 @@ from html import unescape
 import pikepdf
 import pytest
 
-from conftest import CLINIC, ROOT, book_context, run_builder
+from conftest import CLINIC, ROOT, book_context, run_cli
 from pdf_tags import Node, Tagged
 
 HANDOUTS = ["handout-a4.pdf", "handout-letter.pdf", "clinic/handout-a4.pdf", "clinic/handout-letter.pdf"]
@@ -37,7 +37,7 @@ PDFUA_SKIPPED = {
 def outputs(built, tmp_path_factory):
     """The real build's PDFs and a clinic edition's, by name."""
     clinic = built / "clinic"
-    result = run_builder("handout", "quick-reference", *CLINIC, "--out", str(clinic))
+    result = run_cli("handout", "quick-reference", *CLINIC, "--out", str(clinic))
     assert result.returncode == 0, result.stderr
     return built
 

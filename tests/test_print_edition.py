@@ -8,7 +8,7 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from conftest import BOOK_LANGUAGE, ROOT, book_context, outline_entries, page_text, pdf_text, run_builder
+from conftest import BOOK_LANGUAGE, ROOT, book_context, outline_entries, page_text, pdf_text, run_cli
 from pdf_sheets import halves as sheet_halves
 
 A4_LANDSCAPE = (841.89, 595.28)
@@ -189,7 +189,7 @@ def test_booklet_sheets_and_saddle_stitch_order(built, paper, sheet):
 
 def test_two_group_clinic_edition_contains_exactly_those_groups(tmp_path, canonical_groups):
     out = tmp_path / "thursday"
-    result = run_builder("pdf", "--paper", "a4", "--only", "calves,glutes", "--clinic", "Thursday Track Night",
+    result = run_cli("pdf", "--paper", "a4", "--only", "calves,glutes", "--clinic", "Thursday Track Night",
                          "--date", "2026-12-03", "--coach", "Sam Rivera", "--contact", "sam@example.org",
                          "--out", str(out))  # the clinic other tests build too: rendered once, from the cache after
     assert result.returncode == 0, result.stderr
@@ -216,7 +216,7 @@ def test_clinic_edition_from_a_toml_file(tmp_path):
     edition = tmp_path / "clinic.toml"
     edition.write_text('only = ["core"]\nclinic = "Saturday Long Run"\ndate = 2026-12-05\n'
                        'paper = "letter"\nout = "out"\n')
-    result = run_builder("handout", "--edition", str(edition))
+    result = run_cli("handout", "--edition", str(edition))
     assert result.returncode == 0, result.stderr
     handout = PdfReader(tmp_path / "out" / "handout-letter.pdf")
     assert [t for t, _ in outline_entries(handout) if t[0].isdigit()] == ["1 Core"]

@@ -13,7 +13,7 @@ import pytest
 from lxml import etree
 from pypdf import PdfReader
 
-from conftest import CLINIC, EPUB_NAME, ROOT, epubcheck_messages, page_text, pdf_text, run_builder
+from conftest import CLINIC, EPUB_NAME, ROOT, epubcheck_messages, page_text, pdf_text, run_cli
 from muscledocs.model import Edition
 from muscledocs.validate import load_book
 
@@ -49,7 +49,7 @@ def writer_project(tmp_path_factory) -> Path:
 def writer_build(writer_project, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("writer-out")
     # An edition of the glutes alone, where the edits are: a sixth of the pages to render.
-    result = run_builder("handout", "epub", "--paper", "a4", "--only", "glutes", "--jobs", "1", "--keep-html",
+    result = run_cli("handout", "epub", "--paper", "a4", "--only", "glutes", "--jobs", "1", "--keep-html",
                          "--out", str(out), project=writer_project)
     assert result.returncode == 0, result.stderr
     return out
@@ -158,7 +158,7 @@ def test_counts_and_lists_follow_the_edition(tmp_path):
     assert "seven" not in chart.alt and "Core" not in chart.alt
     out = tmp_path / "clinic"
     # The clinic edition other tests build too (its details change none of this): one render.
-    result = run_builder("handout", "epub", "--paper", "a4", *CLINIC, "--out", str(out))
+    result = run_cli("handout", "epub", "--paper", "a4", *CLINIC, "--out", str(out))
     assert result.returncode == 0, result.stderr
     opening = _words(pdf_text(out / "handout-a4.pdf", range(4)))
     assert "This guide covers two groups: the glutes and calves." in opening

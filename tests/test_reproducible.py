@@ -47,11 +47,11 @@ def test_reproducible_with_the_fonttools_subsetter(tmp_path):
     for name in ("one", "two"):
         project = copy_project(tmp_path, name)
         # Each build renders (an empty cache), the second in a later wall-clock second than the
-        # first (a build takes over a second, so this rarely waits).
+        # first (so it waits for what is left of the first build's second).
         time.sleep(max(0.0, started + 1.05 - time.time()))
         started = time.time()
-        result = run_builder("quick-reference", "--paper", "a4", "--out", str(project / "out"), project=project,
-                             env=env, cache=fresh_cache(tmp_path))
+        result = run_cli("quick-reference", "--paper", "a4", "--out", str(project / "out"), project=project,
+                         env=env, cache=fresh_cache(tmp_path))
         assert result.returncode == 0, result.stderr
         results.append((project / "out" / "quick-reference-a4.pdf").read_bytes())
     assert results[0] == results[1]
@@ -102,7 +102,7 @@ def test_a_stylesheet_edit_reaches_cached_booklet_parts(tmp_path, monkeypatch):
 def test_the_cache_drops_entries_unused_for_a_month_and_keeps_the_rest(tmp_path):
     project = copy_project(tmp_path, "pruned")
     targets = ["quick-reference", "--paper", "a4"]
-    assert run_builder(*targets, "--out", str(project / "one"), project=project, cache=PROJECT_CACHE).returncode == 0
+    assert run_cli(*targets, "--out", str(project / "one"), project=project, cache=PROJECT_CACHE).returncode == 0
     cache = project / "build" / ".cache"
     used = sorted(p.name for p in cache.iterdir() if p.suffix in (".bin", ".json"))
     forgotten = ["0123456789abcdef0123456789abcdef.bin", "0123456789abcdef0123456789abcdef.json"]
@@ -116,7 +116,7 @@ def test_the_cache_drops_entries_unused_for_a_month_and_keeps_the_rest(tmp_path)
 
     # Another folder, so the build is not answered by that folder's no-op stamp: it reads
     # its entries from the cache, which marks them used.
-    result = run_builder(*targets, "--out", str(project / "two"), project=project, cache=PROJECT_CACHE)
+    result = run_cli(*targets, "--out", str(project / "two"), project=project, cache=PROJECT_CACHE)
     assert result.returncode == 0 and "cached" in result.stdout
     left = sorted(p.name for p in cache.iterdir() if p.suffix in (".bin", ".json"))
     assert not set(forgotten) & set(left)
@@ -144,3 +144,34 @@ def test_a_cache_hit_never_carries_another_epoch(tmp_path):
         made.append((output.seconds, output.data))
     assert made[1][0] is not None, "the second epoch's file came from the cache"
     assert made[0][1] != made[1][1]
+
+
+def test_the_subsetter_is_each_builds_own_and_the_stamp_knows_it(tmp_path):
+    """The subsetter comes from the environment build by build (a library caller, a server):
+    another one in the same process is a real build, never a no-op answered by the stamp,
+    and it leaves the compiled templates other builds share where they are."""
+    out, cache = tmp_path / "out", fresh_cache(tmp_path)
+    builds = []
+    for subsetter in ("harfbuzz", "fonttools", "harfbuzz"):
+        env = dict(os.environ, MUSCLEDOCS_SUBSETTER=subsetter)
+        builds.append(run_cli("quick-reference", "--paper", "a4", "--out", str(out), env=env, cache=cache))
+        assert builds[-1].returncode == 0, builds[-1].stderr
+    assert ["up to date" in build.stdout for build in builds] == [False, False, False]
+    assert "(cached)" in builds[2].stdout  # the first build's render, under its own subsetter
+    assert len(list((cache / "templates").iterdir())) == 1  # one builder, one folder of compiled templates
+
+
+def test_compiled_templates_are_only_a_cache(tmp_path):
+    """Another builder version sharing the cache removes this one's compiled templates (it keeps
+    only its own): a template this build then compiles is not saved, and the build goes on."""
+    import shutil
+
+    from muscledocs.templates import Templates
+
+    layouts, compiled = tmp_path / "layouts", tmp_path / "templates"
+    layouts.mkdir()
+    (layouts / "page.j2").write_text("Hello {{ who }}")
+    templates = Templates((layouts,), compiled)
+    shutil.rmtree(compiled)
+    assert templates.render("page.j2", who="coach") == "Hello coach"
+    assert not compiled.exists()

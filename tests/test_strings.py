@@ -23,7 +23,7 @@ import pytest
 from lxml import etree
 from pypdf import PdfReader
 
-from conftest import EPUB_NAME, ROOT, book_context, page_text, pdf_text, run_builder
+from conftest import EPUB_NAME, ROOT, book_context, page_text, pdf_text, run_cli
 from muscledocs import papers
 from muscledocs.artwork import PROSE_FIGURES, GroupFacts, book_figures
 from muscledocs.epub import build_epub
@@ -175,7 +175,7 @@ def german_build(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("deutsch")
     project = german_project(tmp)
     out = tmp / "out"
-    result = run_builder("handout", "quick-reference", "epub", "--paper", "a4", "--jobs", "1", "--keep-html",
+    result = run_cli("handout", "quick-reference", "epub", "--paper", "a4", "--jobs", "1", "--keep-html",
                          "--only", "glutes,quadriceps,core,calves", "--clinic", "Donnerstagstreff",
                          "--date", "2026-12-03", "--coach", "Sam Rivera", "--contact", "sam@example.org",
                          "--out", str(out), project=project)
@@ -261,7 +261,7 @@ def test_a_missing_key_is_an_error_naming_the_file_and_key_in_check_and_build(tm
                 f'en.toml: [chapter] dose = "Sets × reps"')
     out = tmp_path / "out"
     for args in (["--check"], ["--out", str(out)]):
-        result = run_builder(*args, project=project)
+        result = run_cli(*args, project=project)
         assert result.returncode == 1, result.stderr
         assert expected in result.stderr.splitlines()
         assert "Traceback" not in result.stderr and "internal error" not in result.stderr

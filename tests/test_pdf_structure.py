@@ -8,6 +8,7 @@ import re
 import subprocess
 from functools import cache
 from html import unescape
+from types import SimpleNamespace
 
 import pikepdf
 import pytest
@@ -64,12 +65,13 @@ def book_for(name: str):
 
 @pytest.fixture(scope="module")
 def checker_reports(outputs) -> dict[str, dict[str, dict]]:
-    """Each checker's report on every tagged PDF, from one run of each: a checker starts up
+    """Each checker's report on every tagged PDF, from one run of each, side by side: a checker starts up
     once for the eight files, not eight times (about half of its time on these)."""
     paths = [str(outputs / name) for name in TAGGED]
-    outloud = subprocess.run(["outloud", "--json", "-", *paths], capture_output=True, text=True, timeout=600)
-    pdfua = subprocess.run(["pdfua", "check", "--format", "json", *paths], capture_output=True, text=True,
-                           timeout=600)
+    running = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for command in (["outloud", "--json", "-", *paths], ["pdfua", "check", "--format", "json", *paths])]
+    outloud, pdfua = (SimpleNamespace(stdout=out, stderr=err)
+                      for out, err in (process.communicate(timeout=600) for process in running))
     reports = {"outloud": {r["path"]: r for r in json.loads(outloud.stdout)["results"]}, "pdfua": {}}
     decoder, text, at = json.JSONDecoder(), pdfua.stdout.strip(), 0
     while at < len(text):  # one JSON document per file, one after another

@@ -36,8 +36,9 @@ def placed_pages(sheet: PageObject) -> list[tuple[float, str]]:
 def halves(sheet: PageObject) -> tuple[str, str]:
     """The text of the left and the right half of a sheet."""
     middle = float(sheet.mediabox.width) / 2
-    left = " ".join(t for x, t in placed_pages(sheet) if x < middle - 1)
-    right = " ".join(t for x, t in placed_pages(sheet) if x >= middle - 1)
+    placed = placed_pages(sheet)
+    left = " ".join(t for x, t in placed if x < middle - 1)
+    right = " ".join(t for x, t in placed if x >= middle - 1)
     return left, right
 
 

@@ -42,6 +42,20 @@ def version() -> str:
         return "unknown (not installed)"
 
 
+def _group_ids(project) -> list[str]:
+    from .validate import group_ids
+
+    return group_ids(project.root)
+
+
+class _VersionAction(argparse.Action):
+    """--version, reading the installed version only when asked (importlib.metadata: 7 ms a run)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"muscledocs {version()}")  # on stdout, as argparse's own version action prints
+        parser.exit()
+
+
 def _description() -> str:
     files = [entry for fmt in FORMATS.values() for entry in fmt.files(papers.defaults())]
     width = max(len(name) for name, _ in files)
@@ -84,7 +98,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=PROG, description=_description(), epilog=_epilog(),
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("targets", nargs="*", metavar="TARGET", help="what to build (see below)")
-    p.add_argument("--version", action="version", version=f"muscledocs {version()}")
+    p.add_argument("--version", action=_VersionAction, nargs=0, help="show the version and exit")
     p.add_argument("--project", type=Path, metavar="DIR",
                    help="the project folder, holding chapters/ (default: the current folder)")
     p.add_argument("--out", type=Path, help="output folder (created if missing; default: build/)")
@@ -205,10 +219,8 @@ def run(args: argparse.Namespace, default_project: Path | None = None) -> int:
     file_data = read_edition_file(args.edition, project.root) if args.edition else {}
     flags = {"only": args.only, "clinic": args.clinic, "date": args.date, "coach": args.coach,
              "contact": args.contact, "paper": paper_names, "out": args.out}
-    wants_groups = args.only or file_data.get("only")  # only then are the ids needed
-    from .validate import group_ids
-
-    settings = settle(file_data, flags, group_ids(project.root) if wants_groups else [])
+    wants_groups = args.only or file_data.get("only")  # only then are the ids (and the parsers) needed
+    settings = settle(file_data, flags, _group_ids(project) if wants_groups else [])
     if args.check:
         from .validate import load_book
 

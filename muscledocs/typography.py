@@ -13,7 +13,6 @@ from functools import cache
 from html import escape
 from pathlib import Path
 
-from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 SOFT_HYPHEN = "\u00ad"
@@ -31,7 +30,10 @@ TYPOGRAPHER_INPUT = re.compile(r"['\"]|--|\.\.|\+-|\((?:c|r|tm|p)\)|[?!]{2}|,,",
 
 
 @cache
-def _typographer() -> MarkdownIt:
+def _typographer():
+    # Imported here: a build whose book comes from the cache may never need it (13 ms).
+    from markdown_it import MarkdownIt
+
     # "zero" leaves every Markdown construct as text: only quotes, dashes and ellipses change.
     return MarkdownIt("zero", {"typographer": True}).enable(["replacements", "smartquotes"])
 

@@ -42,12 +42,6 @@ def version() -> str:
         return "unknown (not installed)"
 
 
-def _group_ids(project) -> list[str]:
-    from .validate import group_ids
-
-    return group_ids(project.root)
-
-
 class _VersionAction(argparse.Action):
     """--version, reading the installed version only when asked (importlib.metadata: 7 ms a run)."""
 
@@ -219,8 +213,12 @@ def run(args: argparse.Namespace, default_project: Path | None = None) -> int:
     file_data = read_edition_file(args.edition, project.root) if args.edition else {}
     flags = {"only": args.only, "clinic": args.clinic, "date": args.date, "coach": args.coach,
              "contact": args.contact, "paper": paper_names, "out": args.out}
-    wants_groups = args.only or file_data.get("only")  # only then are the ids (and the parsers) needed
-    settings = settle(file_data, flags, _group_ids(project) if wants_groups else [])
+    ids: list[str] = []
+    if args.only or file_data.get("only"):  # only then are the ids (and the parsers) needed
+        from .validate import group_ids
+
+        ids = group_ids(project.root)
+    settings = settle(file_data, flags, ids)
     if args.check:
         from .validate import load_book
 

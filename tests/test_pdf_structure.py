@@ -8,7 +8,6 @@ import re
 import subprocess
 from functools import cache
 from html import unescape
-from types import SimpleNamespace
 
 import pikepdf
 import pytest
@@ -65,20 +64,19 @@ def book_for(name: str):
 
 @pytest.fixture(scope="module")
 def checker_reports(outputs) -> dict[str, dict[str, dict]]:
-    """Each checker's report on every tagged PDF, from one run of each, side by side: a checker starts up
-    once for the eight files, not eight times (about half of its time on these)."""
+    """Each checker's report on every tagged PDF, from one run of each, side by side: a checker
+    starts up once for the eight files, not eight times (about half of its time on these)."""
     paths = [str(outputs / name) for name in TAGGED]
     running = [subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
                for command in (["outloud", "--json", "-", *paths], ["pdfua", "check", "--format", "json", *paths])]
-    outloud, pdfua = (SimpleNamespace(stdout=out, stderr=err)
-                      for out, err in (process.communicate(timeout=600) for process in running))
-    reports = {"outloud": {r["path"]: r for r in json.loads(outloud.stdout)["results"]}, "pdfua": {}}
-    decoder, text, at = json.JSONDecoder(), pdfua.stdout.strip(), 0
+    (outloud, outloud_errors), (pdfua, pdfua_errors) = [process.communicate(timeout=600) for process in running]
+    reports = {"outloud": {r["path"]: r for r in json.loads(outloud)["results"]}, "pdfua": {}}
+    decoder, text, at = json.JSONDecoder(), pdfua.strip(), 0
     while at < len(text):  # one JSON document per file, one after another
         report, at = decoder.raw_decode(text, at)
         reports["pdfua"][report["file"]] = report
         at = len(text) - len(text[at:].lstrip())
-    assert set(reports["outloud"]) == set(reports["pdfua"]) == set(paths), (outloud.stderr, pdfua.stderr)
+    assert set(reports["outloud"]) == set(reports["pdfua"]) == set(paths), (outloud_errors, pdfua_errors)
     return {checker: {name: found[str(outputs / name)] for name in TAGGED} for checker, found in reports.items()}
 
 

@@ -70,10 +70,14 @@ def run_builder(*args: str, project: Path = ROOT, env: dict | None = None, timeo
 def run_cli(*args: str, project: Path = ROOT, env: dict | None = None, cache: Path | str = SESSION_CACHE):
     """The command line run in this process: the same code as make_docs.py from parsing the
     arguments to the exit status, without starting Python and importing the builder again
-    (a build's render workers fork from here with WeasyPrint loaded, where a new process
-    imports it in each: about a CPU-second a build). For tests of what the builder says and
-    does, with `env` as its whole environment if given; tests of the process itself (signals,
-    a terminal, python -m, separate runs) use run_builder."""
+    (a new process imports WeasyPrint again in each render worker: about a CPU-second a build).
+    For tests of what the builder says and does, with `env` as its whole environment if given;
+    tests of the process itself (signals, a terminal, python -m, separate runs) use run_builder.
+
+    It renders here, one job after another (--jobs 1, unless the test asks for workers): the
+    suite keeps both cores busy already, and renders in this process reuse its warm WeasyPrint
+    (a worker forked per build starts cold), about 8 % less CPU a build. Render workers are
+    tested where they matter: the command line's own runs and the preview server."""
     import contextlib
 
     from muscledocs.cli import main
@@ -85,7 +89,8 @@ def run_cli(*args: str, project: Path = ROOT, env: dict | None = None, cache: Pa
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
-                status = main(["--project", str(project), *args], default_project=ROOT)
+                jobs = [] if "--jobs" in args or args[:1] in (("new-group",), ("clean",)) else ["--jobs", "1"]
+                status = main(["--project", str(project), *jobs, *args], default_project=ROOT)
             except SystemExit as exit_:  # argparse's usage errors
                 status = exit_.code if isinstance(exit_.code, int) else 2
     finally:

@@ -183,17 +183,18 @@ def test_two_books_in_one_process_give_the_bytes_of_two_separate_runs(tmp_path):
     book = second / "chapters" / "book.yaml"
     book.write_text(book.read_text(encoding="utf-8").replace("date: 2026-11-24", "date: 2027-03-01"), encoding="utf-8")
     (second / "layouts" / "print").mkdir(parents=True)
-    (second / "layouts" / "print" / "quick-reference.css").write_text(
-        (ROOT / "layouts/print/quick-reference.css").read_text(encoding="utf-8") + "\nh1 { color: #000; }\n",
+    (second / "layouts" / "print" / "handout.css").write_text(
+        (ROOT / "layouts/print/handout.css").read_text(encoding="utf-8") + "\nh1 { color: #000; }\n",
         encoding="utf-8")
-    kinds = dict(formats=("quick-reference", "epub"), papers=("a4",))
+    # The handout: the EPUB's page list needs its render anyway.
+    kinds = dict(formats=("handout", "epub"), papers=("a4",))
     environment = dict(os.environ)
     # One-group editions keep the renders small; every build here renders (empty caches).
     together = [in_process(first, tmp_path / "one", fresh_cache(tmp_path), **kinds, edition=Edition(only=("glutes",))),
                 in_process(second, tmp_path / "two", fresh_cache(tmp_path), **kinds, edition=Edition(only=("core",)))]
     assert dict(os.environ) == environment  # nothing set for good
     for project, out, extra in ((first, "alone-one", ("--only", "glutes")), (second, "alone-two", ("--only", "core"))):
-        result = run_builder("quick-reference", "epub", "--paper", "a4", "--jobs", "1", *extra,
+        result = run_builder("handout", "epub", "--paper", "a4", "--jobs", "1", *extra,
                              "--out", str(tmp_path / out), project=project, cache=fresh_cache(tmp_path))
         assert result.returncode == 0, result.stderr
     apart = [{p.name: p.read_bytes() for p in sorted((tmp_path / out).iterdir()) if not p.name.startswith(".")}

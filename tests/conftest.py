@@ -80,7 +80,7 @@ def run_cli(*args: str, project: Path = ROOT, env: dict | None = None, cache: Pa
     tested where they matter: the command line's own runs and the preview server."""
     import contextlib
 
-    from muscledocs.cli import main
+    from muscledocs.cli import COMMANDS, main
 
     out, err = io.StringIO(), io.StringIO()
     saved, environment = dict(os.environ), builder_env(env, cache)
@@ -89,7 +89,7 @@ def run_cli(*args: str, project: Path = ROOT, env: dict | None = None, cache: Pa
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
-                jobs = [] if "--jobs" in args or args[:1] in (("new-group",), ("clean",)) else ["--jobs", "1"]
+                jobs = [] if "--jobs" in args or args[:1] and args[0] in COMMANDS else ["--jobs", "1"]
                 status = main(["--project", str(project), *jobs, *args], default_project=ROOT)
             except SystemExit as exit_:  # argparse's usage errors
                 status = exit_.code if isinstance(exit_.code, int) else 2

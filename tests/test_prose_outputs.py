@@ -49,7 +49,7 @@ def writer_project(tmp_path_factory) -> Path:
 def writer_build(writer_project, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("writer-out")
     # An edition of the glutes alone, where the edits are: a sixth of the pages to render.
-    result = run_cli("handout", "epub", "--paper", "a4", "--only", "glutes", "--jobs", "1", "--keep-html",
+    result = run_cli("handout", "epub", "--paper", "a4", "--only", "glutes", "--keep-html",
                      "--out", str(out), project=writer_project)
     assert result.returncode == 0, result.stderr
     return out

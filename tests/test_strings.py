@@ -175,7 +175,7 @@ def german_build(tmp_path_factory) -> Path:
     tmp = tmp_path_factory.mktemp("deutsch")
     project = german_project(tmp)
     out = tmp / "out"
-    result = run_cli("handout", "quick-reference", "epub", "--paper", "a4", "--jobs", "1", "--keep-html",
+    result = run_cli("handout", "quick-reference", "epub", "--paper", "a4", "--keep-html",
                          "--only", "glutes,quadriceps,core,calves", "--clinic", "Donnerstagstreff",
                          "--date", "2026-12-03", "--coach", "Sam Rivera", "--contact", "sam@example.org",
                          "--out", str(out), project=project)

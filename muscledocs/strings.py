@@ -22,6 +22,7 @@ import re
 import string
 import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import ErrorLog
@@ -313,29 +314,41 @@ def _plural_tags(language: str) -> set[str]:
 def layout_keys(layout_dirs: tuple[Path, ...], log: ErrorLog) -> dict[str, tuple[str, int]]:
     """Every key a template in effect prints with a constant name, `t("notes.title")` or
     `t.plural("quick_reference.subtitle", n)`, and where it first does."""
-    from jinja2 import Environment, TemplateSyntaxError, nodes
-
     effective: dict[str, Path] = {}
     for folder in reversed(layout_dirs):  # the project's own template wins
         for path in sorted(folder.rglob("*.j2")):
             effective[path.relative_to(folder).as_posix()] = path
-    environment = Environment()
     keys: dict[str, tuple[str, int]] = {}
     for name, path in sorted(effective.items()):
-        try:
-            tree = environment.parse(path.read_text(encoding="utf-8"))
-        except TemplateSyntaxError as error:
-            log.add(path, error.lineno, f"the template cannot be read: {error.message}",
+        found, error = _keys_in_template(path.read_text(encoding="utf-8"))
+        if error:
+            log.add(path, error[0], f"the template cannot be read: {error[1]}",
                     "Fix the template's {{ }} or {% %} tags")
-            continue
-        for call in tree.find_all(nodes.Call):
-            target = call.node
-            if not (_is_t(target) or isinstance(target, nodes.Getattr) and _is_t(target.node)
-                    and target.attr == "plural"):
-                continue
-            if call.args and isinstance(call.args[0], nodes.Const) and isinstance(call.args[0].value, str):
-                keys.setdefault(call.args[0].value, (f"layouts/{name}", call.lineno))
+        for key, line in found:
+            keys.setdefault(key, (f"layouts/{name}", line))
     return keys
+
+
+@lru_cache(maxsize=128)
+def _keys_in_template(source: str) -> tuple[tuple[tuple[str, int], ...], tuple[int, str] | None]:
+    """(key, line) of each constant `t(...)` call in a template's source, or its syntax error.
+    Kept per source text: parsing the layouts is half of a book's validation, and a watcher or
+    a server validates again at every save while the layouts rarely change."""
+    from jinja2 import Environment, TemplateSyntaxError, nodes
+
+    try:
+        tree = Environment().parse(source)
+    except TemplateSyntaxError as error:
+        return (), (error.lineno, error.message)
+    found = []
+    for call in tree.find_all(nodes.Call):
+        target = call.node
+        if not (_is_t(target) or isinstance(target, nodes.Getattr) and _is_t(target.node)
+                and target.attr == "plural"):
+            continue
+        if call.args and isinstance(call.args[0], nodes.Const) and isinstance(call.args[0].value, str):
+            found.append((call.args[0].value, call.lineno))
+    return tuple(found), None
 
 
 def _is_t(node) -> bool:

@@ -100,6 +100,17 @@ def bom_crlf(rel: str) -> Edit:
     return edit
 
 
+def own_layout(rel: str, line: int, added: str) -> Edit:
+    """The project's own copy of the packaged layouts/`rel`, with `added` at the end of `line`."""
+    def edit(project: Path) -> None:
+        lines = (ROOT / "layouts" / rel).read_text(encoding="utf-8").splitlines(keepends=True)
+        lines[line - 1] = lines[line - 1].rstrip("\n") + added + "\n"
+        path = project / "layouts" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(lines), encoding="utf-8")
+    return edit
+
+
 @dataclass
 class Case:
     id: str
@@ -419,6 +430,10 @@ CASES = [
          [f'chapters/{CL}:{line(CL, "## A simple weekly plan")}: an {{only: …}} mark must end its paragraph or list '
           'item, once. Move it to the end of the paragraph or list item it limits, for example '
           '"- Train the core twice a week. {only: core}"']),
+    # ---- a project's own layout (read at every validation, then kept while its text is the same)
+    Case("layout-template-syntax", [own_layout("print/handout.html.j2", line=2, added=" {% if %}")],
+         ["layouts/print/handout.html.j2:2: the template cannot be read: Expected an expression, got 'end of "
+          "statement block'. Fix the template's {{ }} or {% %} tags"], build=True),
     # ---- several files at once: every error, sorted by path and line
     Case("errors-in-several-files", [
         append(f"chapters/{G}", "![A runner](https://example.org/runner.png)"),

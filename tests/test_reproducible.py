@@ -8,20 +8,14 @@ import time
 from conftest import (
     EPUB_NAME,
     PROJECT_CACHE,
-    ROOT,
     SESSION_CACHE,
     book_context,
-    copy_book,
     fresh_cache,
     pdf_text,
     run_builder,
     run_cli,
     small_book,
 )
-
-
-def copy_project(tmp_path, name):
-    return copy_book(tmp_path / name)
 
 
 def outputs(folder):
@@ -32,8 +26,8 @@ def outputs(folder):
 def test_two_builds_in_different_places_are_byte_identical(tmp_path):
     """The same sources in two folders, built by two processes, give the same bytes. The second
     is a separate run with an empty cache, so every format renders again there (on one paper:
-    the other paper's files are the same code on other numbers). The test root is the book cut
-    to two groups; the first build's renders are the session's, shared with the edit test below."""
+    the other paper's files are the same code on other numbers). The first build's renders are
+    the session's: another test's build of the test root, in its own folder, often made them."""
     here, elsewhere = small_book(tmp_path / "here"), small_book(tmp_path / "elsewhere")
     assert run_cli("--paper", "a4", "--out", str(tmp_path / "one"), project=here).returncode == 0
     result = run_builder("--paper", "a4", "--out", str(tmp_path / "two"), project=elsewhere,
@@ -50,7 +44,7 @@ def test_reproducible_with_the_fonttools_subsetter(tmp_path):
     env = dict(os.environ, MUSCLEDOCS_SUBSETTER="fonttools")
     results, started = [], 0.0
     for name in ("one", "two"):
-        project = copy_project(tmp_path, name)
+        project = small_book(tmp_path / name)
         # Each build renders (an empty cache), the second in a later wall-clock second than the
         # first (so it waits for what is left of the first build's second).
         time.sleep(max(0.0, started + 1.05 - time.time()))
@@ -105,7 +99,7 @@ def test_a_stylesheet_edit_reaches_cached_booklet_parts(tmp_path, monkeypatch):
 
 
 def test_the_cache_drops_entries_unused_for_a_month_and_keeps_the_rest(tmp_path):
-    project = copy_project(tmp_path, "pruned")
+    project = small_book(tmp_path / "pruned")
     targets = ["quick-reference", "--paper", "a4"]
     assert run_cli(*targets, "--out", str(project / "one"), project=project, cache=PROJECT_CACHE).returncode == 0
     cache = project / "build" / ".cache"
@@ -141,9 +135,9 @@ def test_a_cache_hit_never_carries_another_epoch(tmp_path):
         def done(self, seconds):
             pass
 
-    made = []
+    made, project = [], small_book(tmp_path)
     for epoch in (1_700_000_000, 1_800_000_000):
-        options = Options(project=ROOT, out=tmp_path / str(epoch), formats=("quick-reference",), papers=("a4",),
+        options = Options(project=project, out=tmp_path / str(epoch), formats=("quick-reference",), papers=("a4",),
                           jobs=1, epoch=epoch, subsetter="fonttools", cache=tmp_path / "cache")
         [output] = build(options, Quiet())
         made.append((output.seconds, output.data))
@@ -155,11 +149,12 @@ def test_the_subsetter_is_each_builds_own_and_the_stamp_knows_it(tmp_path):
     """The subsetter comes from the environment build by build (a library caller, a server):
     another one in the same process is a real build, never a no-op answered by the stamp,
     and it leaves the compiled templates other builds share where they are."""
-    out, own_cache = tmp_path / "out", fresh_cache(tmp_path)
+    out, own_cache, project = tmp_path / "out", fresh_cache(tmp_path), small_book(tmp_path)
     builds = []
     for subsetter, cache in (("harfbuzz", SESSION_CACHE), ("fonttools", own_cache), ("harfbuzz", SESSION_CACHE)):
         env = dict(os.environ, MUSCLEDOCS_SUBSETTER=subsetter)
-        builds.append(run_cli("quick-reference", "--paper", "a4", "--out", str(out), env=env, cache=cache))
+        builds.append(run_cli("quick-reference", "--paper", "a4", "--out", str(out), project=project, env=env,
+                              cache=cache))
         assert builds[-1].returncode == 0, builds[-1].stderr
     assert ["up to date" in build.stdout for build in builds] == [False, False, False]
     assert "(cached)" in builds[2].stdout  # the first build's render, under its own subsetter

@@ -38,8 +38,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 BUILD_DEADLINE = 300  # seconds: a cold build of every output on a busy 2-core machine
-GROUPS = ("calves",)
-CHAPTER = "06-calves.md"
+CHAPTER = "06-calves.md"  # the test root's one group
 
 
 def needs_browser():
@@ -53,10 +52,10 @@ def needs_browser():
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    """The book cut to one group, shared by the module's one server: every edit here renders
-    every output again, and what the preview does is the same for one chapter as for seven (the
-    introduction, the closing chapter, the glossary and the notes are there too)."""
-    return small_book(tmp_path_factory.mktemp("serve"), GROUPS)
+    """The test root (the book cut to one group), shared by the module's one server: every edit
+    here renders every output again, and what the preview does is the same for one chapter as
+    for seven (the introduction, the closing chapter, the glossary and the notes are there too)."""
+    return small_book(tmp_path_factory.mktemp("serve"))
 
 
 @pytest.fixture(scope="module")
@@ -432,7 +431,7 @@ def test_only_generated_files_and_the_projects_assets_are_served(server, project
 
 
 def test_ctrl_c_stops_the_server_cleanly(tmp_path):
-    sample_project = small_book(tmp_path, ("calves",))  # one chapter: it renders cold, and soon
+    sample_project = small_book(tmp_path)  # one chapter: it renders cold, and soon
     # A4 only, as the module's server: a Ctrl-C waits for the build under way, the same code
     # for one paper as for two.
     process = subprocess.Popen([sys.executable, str(ROOT / "make_docs.py"), "--project", str(sample_project),

@@ -8,6 +8,7 @@ package; Playwright's own browser download is not used. Skipped, saying why, wit
 
 from __future__ import annotations
 
+import base64
 import io
 import shutil
 import zipfile
@@ -230,8 +231,6 @@ def body_map_shot(page, devtools) -> Image.Image:
     """The body map as painted, pixel for pixel what Playwright's element screenshot gives, taken
     straight through the DevTools protocol (no scrolling or waiting for the element to settle:
     a few times faster, and the page has settled already)."""
-    import base64
-
     box = page.evaluate(FIGURE_BOX)
     assert box.pop("inView"), "the body map is not wholly in the viewport"
     shot = devtools.send("Page.captureScreenshot", {"format": "png", "clip": {**box, "scale": SCALE},

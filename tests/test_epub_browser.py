@@ -204,11 +204,17 @@ def mask_svg(svg: bytes, group: str) -> str:
 
 
 def grow(mask: Image.Image, pixels: int) -> Image.Image:
-    """The dark (highlighted) area of `mask`, grown by `pixels` (shrunk when negative)."""
-    step = ImageFilter.MinFilter(3) if pixels > 0 else ImageFilter.MaxFilter(3)
-    for _ in range(abs(pixels)):
-        mask = mask.filter(step)
-    return mask.point(lambda v: 255 if v < 128 else 0)
+    """The dark (highlighted) area of `mask`, grown by `pixels` in every direction, diagonals
+    too (shrunk when negative), white on black: what a 3x3 minimum filter applied `pixels` times
+    gives, pixel for pixel. A pixel is in the grown area when any pixel within `pixels` across
+    and down is dark, so a box blur of that width, first across and then down, finds it (a blur
+    of one white pixel stays above 0); each pass costs the same whatever the width."""
+    area = mask.point(lambda v: 255 if v < 128 else 0)
+    if pixels < 0:  # shrinking the dark area is growing the light one
+        area = ImageChops.invert(area)
+    for radius in ((abs(pixels), 0), (0, abs(pixels))):
+        area = area.filter(ImageFilter.BoxBlur(radius)).point(lambda v: 255 if v > 0 else 0)
+    return ImageChops.invert(area) if pixels < 0 else area
 
 
 def contrast_in(shot: Image.Image, inside: Image.Image, ring: Image.Image) -> float:

@@ -303,6 +303,11 @@ def _pdfium_document(reader: PdfReader):
     return _PDFIUM_DOCUMENTS[reader]
 
 
+def pdfium_page(reader: PdfReader, index: int):
+    """Page `index` of the same file, in pdfium."""
+    return _pdfium_document(reader)[0][index]
+
+
 def page_text(reader: PdfReader, index: int) -> str:
     """A page's text, words separated by single spaces; read once per reader and page."""
     document, texts = _pdfium_document(reader)

@@ -37,9 +37,9 @@ def make_pages(n: int, size: str) -> bytes:
     return weasyprint.HTML(string=html).write_pdf()
 
 
-def halves(page) -> tuple[list[str], list[str]]:
-    """The page markers drawn on the left and on the right half of a sheet side."""
-    left, right = sheet_halves(page)
+def halves(reader: PdfReader, index: int) -> tuple[list[str], list[str]]:
+    """The page markers drawn on the left and on the right half of sheet side `index`."""
+    left, right = sheet_halves(reader, index)
     return MARKER.findall(left), MARKER.findall(right)
 
 
@@ -104,7 +104,7 @@ def test_imposed_sheets(sheet, n):
             (842, 595) if sheet == "a4" else (792, 612)
         )
 
-    sides = [halves(page) for page in reader.pages]
+    sides = [halves(reader, index) for index in range(len(reader.pages))]
     # First side: last page left, page 1 right; second side: page 2 left, page n-1 right.
     assert sides[0] == (marker(n - 1 if n == padded else None), ["PAGE-1"])
     assert sides[1] == (["PAGE-2"], marker(padded - 2 if padded - 2 < n else None))
@@ -118,9 +118,9 @@ def test_imposed_sheets(sheet, n):
 
 def test_padding_blanks_are_empty_halves():
     reader = PdfReader(io.BytesIO(impose_booklet(make_pages(6, "A5"), "a4")))
-    left, right = halves(reader.pages[0])
+    left, right = halves(reader, 0)
     assert left == [] and right == ["PAGE-1"]  # back cover is a blank
-    left, right = halves(reader.pages[1])
+    left, right = halves(reader, 1)
     assert left == ["PAGE-2"] and right == []  # inside back cover is a blank
     assert reader.pages[0].extract_text().strip() == "PAGE-1"
 

@@ -177,7 +177,7 @@ def test_booklet_sheets_and_saddle_stitch_order(built, paper, sheet):
         assert (float(page.mediabox.width), float(page.mediabox.height)) == pytest.approx(sheet, abs=0.5)
 
     def halves(index):
-        return sheet_halves(reader.pages[index])
+        return sheet_halves(reader, index)
 
     left, right = halves(0)
     assert "Muscles Worked When Running" in right  # page 1, the cover, on the right
@@ -228,7 +228,7 @@ def test_clinic_edition_from_a_toml_file(tmp_path):
 def test_booklet_pages_are_numbered_bound_and_listed_in_the_contents(built, paper, canonical_groups):
     """Booklet pages are rendered chapter by chapter: the parts must still read as one book."""
     from muscledocs import papers
-    from pdf_sheets import placed_page_texts
+    from pdf_sheets import placed_pages
 
     page_paper = papers.folded(paper)
     mm = 72 / 25.4
@@ -238,10 +238,10 @@ def test_booklet_pages_are_numbered_bound_and_listed_in_the_contents(built, pape
     pages = {}  # 0-based booklet page index -> (text, leftmost x on the page)
     sides = len(reader.pages)
     n = sides * 2
-    for side, sheet in enumerate(reader.pages):
+    for side in range(len(reader.pages)):
         left, right = (n - 1 - side, side) if side % 2 == 0 else (side, n - 1 - side)
-        for x, text, min_x in placed_page_texts(sheet):
-            pages[left if x < sheet_width / 2 - 1 else right] = (text, min_x)
+        for placed in placed_pages(reader, side):
+            pages[left if placed.x < sheet_width / 2 - 1 else right] = (placed.text, placed.leftmost)
     listing = pages[1][0].removeprefix("CONTENTS").strip().removeprefix("Contents")
     contents = dict(re.findall(r"(?:\d+\s+)?([A-Z][A-Za-z ]+?)\s*(?:\.\s*){3,}(\d+)", listing))
     titles = ["Introduction"] + [g["title"] for g in canonical_groups] + ["Putting It Together", "Glossary"]

@@ -309,16 +309,16 @@ def test_strict_refuses_page_defects_and_writes_nothing(tmp_path):
 
 def booklet_page_of(path: Path, words: str) -> int:
     """The booklet page (cover = 1) that says `words`, read off the imposed sheets."""
-    from pdf_sheets import placed_page_texts
+    from pdf_sheets import placed_pages
 
     reader = PdfReader(path)
     width = float(reader.pages[0].mediabox.width)
     n = len(reader.pages) * 2
-    for side, sheet in enumerate(reader.pages):
+    for side in range(len(reader.pages)):
         left, right = (n - 1 - side, side) if side % 2 == 0 else (side, n - 1 - side)
-        for x, text, _ in placed_page_texts(sheet):
-            if words in text:
-                return (left if x < width / 2 - 1 else right) + 1
+        for placed in placed_pages(reader, side):
+            if words in placed.text:
+                return (left if placed.x < width / 2 - 1 else right) + 1
     raise AssertionError(f"no booklet page says {words!r}")
 
 

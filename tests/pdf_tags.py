@@ -1,19 +1,22 @@
 """Reading a tagged PDF the way assistive technology does: the structure tree, the text each
 element holds (its /ActualText where it has one), and what the pages mark as artifacts.
 
-Independent of the builder's own repair code: the tree is read with pikepdf, the text with
-pypdf (which decodes the fonts), so a test does not check the repair against itself.
+Independent of the builder's own repair code (which never reads text): the content streams
+are walked here, operator by operator, and each code shown is read through its font's own
+/ToUnicode map, the text a screen reader gets; a gap wider than a tenth of the type size
+between two runs on one line (the letters of a drawing's labels are placed one by one) reads as
+a space, and a new line as a line break.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import pikepdf
-from pypdf import PdfReader
 
 
 @dataclass(eq=False)
@@ -67,7 +70,6 @@ class Tagged:
     def __init__(self, path: Path | bytes):
         data = path if isinstance(path, bytes) else Path(path).read_bytes()
         self.pdf = pikepdf.open(io.BytesIO(data))
-        self.reader = PdfReader(io.BytesIO(data))
         self.page_index = {page.objgen: index for index, page in enumerate(self.pdf.pages)}
         root = self.pdf.Root.StructTreeRoot
         self.document = self._read(root.K[0] if isinstance(root.K, pikepdf.Array) else root.K, None, None)
@@ -93,46 +95,10 @@ class Tagged:
 
     @cached_property
     def painted(self) -> list[dict]:
-        """Per page: {"mcid": {MCID: text}, "artifacts": [(properties, text)]}, from the content."""
-        return [self._painted(page) for page in self.reader.pages]
-
-    @staticmethod
-    def _painted(page) -> dict:
-        stack: list = []  # per open marked-content sequence: ("mcid", n), ("artifact", properties) or None
-        mcids: dict[int, str] = {}
-        artifacts: list[list] = []
-
-        def before(operator, operands, cm, tm):
-            if operator == b"BDC":
-                properties = operands[1] if len(operands) > 1 else {}
-                if operands[0] == "/Artifact":
-                    artifacts.append([dict(properties), ""])
-                    stack.append(("artifact", len(artifacts) - 1))
-                elif hasattr(properties, "get") and properties.get("/MCID") is not None:
-                    stack.append(("mcid", int(properties["/MCID"])))
-                else:
-                    stack.append(None)
-            elif operator == b"BMC":
-                if operands[0] == "/Artifact":
-                    artifacts.append([{}, ""])
-                    stack.append(("artifact", len(artifacts) - 1))
-                else:
-                    stack.append(None)
-            elif operator == b"EMC" and stack:
-                stack.pop()
-
-        def text(chunk, cm, tm, font, size):
-            owner = next((item for item in reversed(stack) if item), None)
-            if owner is None:
-                return
-            if owner[0] == "artifact":
-                artifacts[owner[1]][1] += chunk
-            else:
-                mcids[owner[1]] = mcids.get(owner[1], "") + chunk
-
-        page.extract_text(visitor_operand_before=before, visitor_text=text)
-        return {"mcid": {key: value.strip("\n") for key, value in mcids.items()},
-                "artifacts": [(properties, chunk.strip()) for properties, chunk in artifacts]}
+        """Per page: {"mcid": {MCID: text}, "artifacts": [(properties, text)]}, from the content:
+        every MCID the page's content marks, whether it draws text, lines or images."""
+        fonts: dict = {}
+        return [_Painter(fonts).page(page) for page in self.pdf.pages]
 
     def text(self, node: Node) -> str:
         """What a reader hears for an element: its /ActualText, else its content in order."""
@@ -149,3 +115,136 @@ class Tagged:
     def artifact_text(self, page: int, kind: str | None = None) -> str:
         return " ".join(text for properties, text in self.painted[page]["artifacts"]
                         if kind is None or properties.get("/Type") == kind)
+
+
+class _Font:
+    """What a font's codes say (its /ToUnicode map) and how far each advances (its widths, in
+    thousandths of the type size)."""
+
+    HEX = re.compile(rb"<([0-9a-fA-F]+)>")
+
+    def __init__(self, font: pikepdf.Dictionary):
+        self.text: dict[bytes, str] = {}
+        self.code_length = 2 if font.Subtype == "/Type0" else 1
+        self._read_map(font.ToUnicode.read_bytes())
+        self.widths: dict[int, float] = {}
+        if font.Subtype == "/Type0":
+            cid_font = font.DescendantFonts[0]
+            self.default_width = float(cid_font.get("/DW", 1000))
+            items = list(cid_font.get("/W", []))
+            while items:
+                first, second = items.pop(0), items.pop(0)
+                if isinstance(second, pikepdf.Array):
+                    self.widths.update({int(first) + i: float(w) for i, w in enumerate(second)})
+                else:
+                    self.widths.update(dict.fromkeys(range(int(first), int(second) + 1), float(items.pop(0))))
+        else:
+            self.default_width = 0.0
+            self.widths = {int(font.FirstChar) + i: float(w) for i, w in enumerate(font.Widths)}
+
+    def _read_map(self, cmap: bytes) -> None:
+        def text(hex_digits: bytes) -> str:
+            return bytes.fromhex(hex_digits.decode()).decode("utf-16-be")
+
+        for block in re.findall(rb"beginbfchar(.*?)endbfchar", cmap, re.S):
+            codes = self.HEX.findall(block)
+            for code, value in zip(codes[::2], codes[1::2], strict=True):
+                self.text[bytes.fromhex(code.decode())] = text(value)
+        for block in re.findall(rb"beginbfrange(.*?)endbfrange", cmap, re.S):
+            for low, high, value in re.findall(rb"<(\w+)>\s*<(\w+)>\s*(<\w+>|\[[^\]]*\])", block):
+                size, first = len(low) // 2, int(low, 16)
+                if value.startswith(b"["):
+                    values = [text(v) for v in self.HEX.findall(value)]
+                else:
+                    start = bytes.fromhex(value[1:-1].decode())  # its last byte counts up along the range
+                    values = [(start[:-1] + bytes([start[-1] + i])).decode("utf-16-be")
+                              for i in range(int(high, 16) - first + 1)]
+                for i, one in enumerate(values):
+                    self.text[(first + i).to_bytes(size, "big")] = one
+
+    def show(self, shown: bytes, char_spacing: float) -> tuple[str, float]:
+        """The text of `shown` and its advance, in thousandths of the type size."""
+        codes = [shown[i:i + self.code_length] for i in range(0, len(shown), self.code_length)]
+        advance = sum(self.widths.get(int.from_bytes(code, "big"), self.default_width) for code in codes)
+        return "".join(self.text.get(code, "") for code in codes), advance + 1000 * char_spacing * len(codes)
+
+
+class _Painter:
+    """Walks one page's content, Form XObjects included, sharing the marked-content stack."""
+
+    def __init__(self, fonts: dict):
+        self.fonts = fonts  # objgen -> _Font, for the whole document
+        self.stack: list = []  # per open marked-content sequence: ("mcid", n), ("artifact", index) or None
+        self.mcids: dict[int, str] = {}
+        self.artifacts: list[list] = []
+        self.ends: dict = {}  # owner -> (line y, x where its last run ended)
+
+    def page(self, page) -> dict:
+        self._walk(page, page.Resources)
+        return {"mcid": {key: value.strip("\n") for key, value in self.mcids.items()},
+                "artifacts": [(properties, text.strip()) for properties, text in self.artifacts]}
+
+    def _font(self, font) -> _Font:
+        if font.objgen not in self.fonts:
+            self.fonts[font.objgen] = _Font(font)
+        return self.fonts[font.objgen]
+
+    def _open(self, operands) -> None:
+        properties = operands[1] if len(operands) > 1 else {}
+        if operands[0] == "/Artifact":
+            self.artifacts.append([{str(k): str(v) for k, v in dict(properties).items()}, ""])
+            self.stack.append(("artifact", len(self.artifacts) - 1))
+        elif isinstance(properties, pikepdf.Dictionary) and "/MCID" in properties:
+            self.stack.append(("mcid", int(properties.MCID)))
+            self.mcids.setdefault(int(properties.MCID), "")  # painted, whatever it paints
+        else:
+            self.stack.append(None)
+
+    def _walk(self, content, resources) -> None:
+        font, size, scale, char_spacing, x, y = None, 0.0, 1.0, 0.0, 0.0, 0.0
+        line_x = 0.0
+        for operands, operator in pikepdf.parse_content_stream(content):
+            operator = bytes(operator)
+            if operator in (b"BDC", b"BMC"):
+                self._open(operands)
+            elif operator == b"EMC" and self.stack:
+                self.stack.pop()
+            elif operator == b"Tf":
+                font, size = self._font(resources.Font[operands[0]]), float(operands[1])
+            elif operator == b"Tc":
+                char_spacing = float(operands[0])
+            elif operator == b"Tm":
+                scale, line_x, y = float(operands[0]), float(operands[4]), float(operands[5])
+                x = line_x
+            elif operator in (b"Td", b"TD"):
+                line_x += float(operands[0]) * scale
+                y += float(operands[1])
+                x = line_x
+            elif operator in (b"Tj", b"TJ") and font is not None:
+                pieces = list(operands[0]) if operator == b"TJ" else [operands[0]]
+                start, text = x, ""
+                for piece in pieces:
+                    if isinstance(piece, pikepdf.String):
+                        shown, advance = font.show(bytes(piece), char_spacing / size if size else 0.0)
+                        text += shown
+                    else:
+                        advance = -float(piece)
+                    x += advance / 1000 * size * scale
+                self._add(text, y, start, x, size * scale)
+            elif operator == b"Do":
+                xobject = resources.XObject[operands[0]]
+                if xobject.get("/Subtype") == "/Form":
+                    self._walk(xobject, xobject.get("/Resources", resources))
+
+    def _add(self, text: str, y: float, start: float, end: float, em: float) -> None:
+        owner = next((item for item in reversed(self.stack) if item), None)
+        if owner is None:
+            return
+        if owner in self.ends:
+            line, last = self.ends[owner]
+            text = ("\n" if abs(line - y) > 0.01 else " " if start - last > em / 10 else "") + text
+        self.ends[owner] = (y, end)
+        if owner[0] == "artifact":
+            self.artifacts[owner[1]][1] += text
+        else:
+            self.mcids[owner[1]] = self.mcids.get(owner[1], "") + text

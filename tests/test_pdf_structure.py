@@ -124,7 +124,7 @@ def test_every_painted_mcid_belongs_to_exactly_one_element_and_the_parent_tree_a
 def test_running_heads_and_page_numbers_are_pagination_artifacts(outputs, name):
     doc = tagged(outputs / name)
     labels = [str(i + 1) for i in range(len(doc.pdf.pages))]
-    front = doc.reader.trailer["/Root"]["/PageLabels"]["/Nums"][2]  # where arabic numbering starts
+    front = int(doc.pdf.Root.PageLabels.Nums[2])  # where arabic numbering starts
     roman = ["i", "ii", "iii", "iv", "v"]
     for index in range(1, len(doc.pdf.pages)):  # the cover has neither
         label = roman[index] if index < front else labels[index - front]

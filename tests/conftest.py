@@ -84,8 +84,9 @@ def run_cli(*args: str, project: Path = ROOT, env: dict | None = None, cache: Pa
 
     out, err = io.StringIO(), io.StringIO()
     saved, environment = dict(os.environ), builder_env(env, cache)
-    os.environ.clear()
-    os.environ.update(environment)
+    if environment != saved:  # else left alone: a server's threads in this process may read it
+        os.environ.clear()
+        os.environ.update(environment)
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
@@ -94,8 +95,9 @@ def run_cli(*args: str, project: Path = ROOT, env: dict | None = None, cache: Pa
             except SystemExit as exit_:  # argparse's usage errors
                 status = exit_.code if isinstance(exit_.code, int) else 2
     finally:
-        os.environ.clear()
-        os.environ.update(saved)
+        if environment != saved:
+            os.environ.clear()
+            os.environ.update(saved)
     return subprocess.CompletedProcess(["make_docs.py", *args], status, out.getvalue(), err.getvalue())
 
 
@@ -156,13 +158,15 @@ def canonical_groups() -> list[dict]:
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> Path:
     """Every output of the real project, built once for the session. Parallel workers take
-    turns, so the first renders and the others read its renders from the shared cache."""
+    turns, so the first renders and the others read its renders from the shared cache (after
+    `python make_docs.py` every render is in it already). In this process, with a render
+    worker per core for what the cache lacks."""
     import fcntl
 
     out = tmp_path_factory.mktemp("build")
     with open(SESSION_CACHE / "built.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        result = run_builder("--out", str(out))
+        result = run_cli("--out", str(out), "--jobs", "0")
     assert result.returncode == 0, result.stderr
     return out
 

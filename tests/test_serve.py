@@ -25,7 +25,7 @@ from types import SimpleNamespace
 import pytest
 from pypdf import PdfReader
 
-from conftest import ROOT, SESSION_CACHE, builder_env, outline_entries, page_text, pdf_text, small_book
+from conftest import ROOT, SESSION_CACHE, builder_env, outline_entries, page_text, pdf_text, run_cli, small_book
 
 pytest.importorskip("starlette", reason="the server's packages are not installed (pip install -e '.[test]')")
 pytest.importorskip("uvicorn", reason="the server's packages are not installed (pip install -e '.[test]')")
@@ -346,9 +346,7 @@ def test_the_clinic_form_builds_an_edition_in_its_own_folder(server, browser, pr
     assert str(edition["date"]) == "2026-12-03"
     edition_file = project / "thursday.toml"
     edition_file.write_bytes(toml)
-    result = subprocess.run([sys.executable, str(ROOT / "make_docs.py"), "--project", str(project), "handout",
-                             "--edition", str(edition_file), "--out", str(project / "cli-edition")],
-                            capture_output=True, text=True, timeout=BUILD_DEADLINE)
+    result = run_cli("handout", "--edition", str(edition_file), "--out", str(project / "cli-edition"), project=project)
     assert result.returncode == 0, result.stderr
     cli = PdfReader(project / "cli-edition" / "handout-a4.pdf")
     assert outline_entries(cli) == outline_entries(handout) and page_text(cli, 0) == cover

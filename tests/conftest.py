@@ -149,6 +149,15 @@ def pytest_collection_modifyitems(config, items: list[pytest.Item]) -> None:
         item.add_marker(pytest.mark.xdist_group(units[item]))
 
 
+def pytest_collection_finish(session) -> None:
+    """Each test process renders much of the suite itself (run_cli renders in this process):
+    its garbage collector is set as the builder's render workers set theirs, once the test
+    modules are loaded. About 3 s of CPU a test process went to full collections before."""
+    from muscledocs.build import collect_for_rendering
+
+    collect_for_rendering()
+
+
 @pytest.fixture(scope="session")
 def canonical_groups() -> list[dict]:
     """The one canonical list of groups, from the book metadata."""

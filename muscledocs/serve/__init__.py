@@ -29,6 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def serve(project, args: argparse.Namespace) -> int:
+    from ..build import collect_for_rendering
     from ..cli import parse_papers
     from ..errors import EnvironmentProblem, UsageError
     from .security import is_loopback
@@ -54,6 +55,9 @@ def serve(project, args: argparse.Namespace) -> int:
             print(text, flush=True)
 
     server = PreviewServer(project, args.host, args.port, args.jobs, say, papers=parse_papers(args.paper))
+    import weasyprint  # noqa: F401  loaded before the collector is set: it then sets WeasyPrint aside too
+
+    collect_for_rendering()  # this process renders the preview's pages itself, build after build
     print(f"Serving {project.root} at {server.url} (clinic editions: {server.url}clinic); Ctrl-C stops.", flush=True)
     try:
         server.run()

@@ -1,11 +1,11 @@
 """Reading a tagged PDF the way assistive technology does: the structure tree, the text each
 element holds (its /ActualText where it has one), and what the pages mark as artifacts.
 
-Independent of the builder's own repair code (which never reads text): the content streams
-are walked here, operator by operator, and each code shown is read through its font's own
-/ToUnicode map, the text a screen reader gets; a gap wider than a tenth of the type size
-between two runs on one line (the letters of a drawing's labels are placed one by one) reads as
-a space, and a new line as a line break.
+Independent of the builder's own repair code (which reads WeasyPrint's boxes, never the PDF's
+text): the content streams are walked here, operator by operator, and each code shown is read
+through its font's own /ToUnicode map, the text a screen reader gets; a gap wider than a tenth
+of the type size between two runs on one line (the letters of a drawing's labels are placed one
+by one) reads as a space, and a new line as a line break.
 """
 
 from __future__ import annotations
@@ -124,47 +124,32 @@ class _Font:
     HEX = re.compile(rb"<([0-9a-fA-F]+)>")
 
     def __init__(self, font: pikepdf.Dictionary):
+        # WeasyPrint embeds every font as a composite font of two-byte codes.
+        assert font.Subtype == "/Type0", f"a {font.Subtype} font: read its codes here too"
         self.text: dict[bytes, str] = {}
-        self.code_length = 2 if font.Subtype == "/Type0" else 1
         self._read_map(font.ToUnicode.read_bytes())
+        cid_font = font.DescendantFonts[0]
+        self.default_width = float(cid_font.get("/DW", 1000))
         self.widths: dict[int, float] = {}
-        if font.Subtype == "/Type0":
-            cid_font = font.DescendantFonts[0]
-            self.default_width = float(cid_font.get("/DW", 1000))
-            items = list(cid_font.get("/W", []))
-            while items:
-                first, second = items.pop(0), items.pop(0)
-                if isinstance(second, pikepdf.Array):
-                    self.widths.update({int(first) + i: float(w) for i, w in enumerate(second)})
-                else:
-                    self.widths.update(dict.fromkeys(range(int(first), int(second) + 1), float(items.pop(0))))
-        else:
-            self.default_width = 0.0
-            self.widths = {int(font.FirstChar) + i: float(w) for i, w in enumerate(font.Widths)}
+        items = list(cid_font.get("/W", []))
+        while items:  # [first [w w ...]] or [first last w]
+            first, second = items.pop(0), items.pop(0)
+            if isinstance(second, pikepdf.Array):
+                self.widths.update({int(first) + i: float(w) for i, w in enumerate(second)})
+            else:
+                self.widths.update(dict.fromkeys(range(int(first), int(second) + 1), float(items.pop(0))))
 
     def _read_map(self, cmap: bytes) -> None:
-        def text(hex_digits: bytes) -> str:
-            return bytes.fromhex(hex_digits.decode()).decode("utf-16-be")
-
+        # WeasyPrint writes single codes only (bfchar); a range would go unread, so it fails here.
+        assert b"beginbfrange" not in cmap, "a /ToUnicode map with code ranges: read them here too"
         for block in re.findall(rb"beginbfchar(.*?)endbfchar", cmap, re.S):
             codes = self.HEX.findall(block)
             for code, value in zip(codes[::2], codes[1::2], strict=True):
-                self.text[bytes.fromhex(code.decode())] = text(value)
-        for block in re.findall(rb"beginbfrange(.*?)endbfrange", cmap, re.S):
-            for low, high, value in re.findall(rb"<(\w+)>\s*<(\w+)>\s*(<\w+>|\[[^\]]*\])", block):
-                size, first = len(low) // 2, int(low, 16)
-                if value.startswith(b"["):
-                    values = [text(v) for v in self.HEX.findall(value)]
-                else:
-                    start = bytes.fromhex(value[1:-1].decode())  # its last byte counts up along the range
-                    values = [(start[:-1] + bytes([start[-1] + i])).decode("utf-16-be")
-                              for i in range(int(high, 16) - first + 1)]
-                for i, one in enumerate(values):
-                    self.text[(first + i).to_bytes(size, "big")] = one
+                self.text[bytes.fromhex(code.decode())] = bytes.fromhex(value.decode()).decode("utf-16-be")
 
     def show(self, shown: bytes, char_spacing: float) -> tuple[str, float]:
         """The text of `shown` and its advance, in thousandths of the type size."""
-        codes = [shown[i:i + self.code_length] for i in range(0, len(shown), self.code_length)]
+        codes = [shown[i:i + 2] for i in range(0, len(shown), 2)]
         advance = sum(self.widths.get(int.from_bytes(code, "big"), self.default_width) for code in codes)
         return "".join(self.text.get(code, "") for code in codes), advance + 1000 * char_spacing * len(codes)
 

@@ -8,7 +8,17 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from conftest import BOOK_LANGUAGE, ROOT, book_context, outline_entries, page_text, pdf_text, pdfium_page, run_cli
+from conftest import (
+    BOOK_LANGUAGE,
+    CLINIC,
+    ROOT,
+    book_context,
+    outline_entries,
+    page_text,
+    pdf_text,
+    pdfium_page,
+    run_cli,
+)
 from pdf_sheets import halves as sheet_halves
 
 A4_LANDSCAPE = (841.89, 595.28)
@@ -212,7 +222,6 @@ def test_two_group_clinic_edition_contains_exactly_those_groups(tmp_path, canoni
         assert not re.search(rf"^\s*\d+\s+{title}\b", booklet, re.M), title
 
 
-
 def test_a_moves_dose_never_starts_a_line_of_its_own_on_the_quick_reference(tmp_path):
     """A clinic's quick reference lists every move with its dose ("Pogo hops 3 × 20"): where the
     line must break, the dose goes over with the last word of its move's name."""
@@ -220,8 +229,7 @@ def test_a_moves_dose_never_starts_a_line_of_its_own_on_the_quick_reference(tmp_
     from muscledocs.validate import load_book
 
     out = tmp_path / "thursday"
-    result = run_cli("quick-reference", "--paper", "a4", "--only", "calves,glutes", "--clinic", "Thursday Track Night",
-                     "--date", "2026-12-03", "--coach", "Sam Rivera", "--contact", "sam@example.org", "--out", str(out))
+    result = run_cli("quick-reference", "--paper", "a4", *CLINIC, "--out", str(out))  # the session's clinic
     assert result.returncode == 0, result.stderr
     reader = PdfReader(out / "quick-reference-a4.pdf")
     lines = [" ".join(line.split()) for line in pdfium_page(reader, 0).get_textpage().get_text_range().splitlines()]
@@ -230,6 +238,7 @@ def test_a_moves_dose_never_starts_a_line_of_its_own_on_the_quick_reference(tmp_
     for move in moves:
         together = f"{move.name.split()[-1]} {' '.join(move.dose.split())}"
         assert any(together in line for line in lines), (together, lines)
+
 
 def test_clinic_edition_from_a_toml_file(tmp_path):
     edition = tmp_path / "clinic.toml"

@@ -90,16 +90,25 @@ def test_a_later_build_clears_what_a_killed_build_left_behind(sample_project, tm
     assert not stale.exists() and fresh.exists()
 
 
-def processes_in_session(session: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # ended while we looked
-        if int(fields[3]) == session and fields[0] != "Z":
-            found.append(int(stat.parent.name))
-    return found
+def processes_in_session(session: int, deadline: float = 10.0) -> list[str]:
+    """The command lines of the processes still in `session` once they had `deadline` seconds to
+    end. A worker stopped while WeasyPrint loads may leave a child of its own that ends by itself
+    a moment later (ctypes looks for the libraries by running ldconfig, gcc and ld): what is left
+    once the deadline passes is a process the build really left behind."""
+    end = time.monotonic() + deadline
+    while True:
+        found = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+                command = (stat.parent / "cmdline").read_text().replace("\0", " ").strip()
+            except OSError:
+                continue  # ended while we looked
+            if int(fields[3]) == session and fields[0] != "Z":
+                found.append(command)
+        if not found or time.monotonic() > end:
+            return found
+        time.sleep(0.05)
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)")
